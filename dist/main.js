@@ -1,0 +1,2 @@
+// Main step of the action: runs the native binary (see launch.js).
+require('./launch').run();
