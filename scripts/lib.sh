@@ -1,0 +1,64 @@
+# Shared helpers for scripts/test and scripts/demo; source it, do not run it.
+# Expects the caller to have set `set -euo pipefail` and to be in the repo root.
+
+section() { printf '\n==> %s\n' "$*"; }
+
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# apt-get, through sudo when not root.
+apt_get() {
+  if [[ $EUID -eq 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  fi
+}
+
+# Major version of the node on PATH, 0 when there is none.
+node_major() {
+  node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
+}
+
+# Installs node from apt when it is missing or older than 20. Debian's own
+# package may still be older (bookworm has 18); the launcher and its tests
+# need only node built-ins and run on it, so that is a note, not a failure.
+ensure_node() {
+  local major
+  major=$(node_major)
+  ((major >= 20)) && return 0
+  # Already the newest nodejs apt knows of: installing again would not help.
+  if ((major > 0)) && apt-cache policy nodejs 2>/dev/null |
+    awk '/Installed:/ { i = $2 } /Candidate:/ { c = $2 } END { exit !(i != "" && i == c) }'; then
+    printf 'note: node %s (older than 20) is the newest apt offers; using it\n' "$(node --version)"
+    return 0
+  fi
+  section "Installing node (apt)"
+  apt_get update -qq
+  apt_get install -y -qq nodejs
+  major=$(node_major)
+  ((major > 0)) || die "node is still missing after apt-get install nodejs"
+  ((major >= 20)) || printf 'note: apt installed node %s (older than 20); using it\n' "$(node --version)"
+}
+
+# Creates .venv with the exact tools of requirements-test.txt (moto_server,
+# aws) and puts it first on PATH. Skips pip when the venv already holds
+# that exact list.
+ensure_python_tools() {
+  local venv="$PWD/.venv" stamp="$PWD/.venv/requirements-test.txt"
+  if [[ ! -x $venv/bin/python ]]; then
+    section "Creating .venv"
+    if ! python3 -m venv "$venv"; then
+      # Debian's python3 keeps venv support in a separate package.
+      rm -rf "$venv"
+      apt_get update -qq
+      apt_get install -y -qq python3-venv
+      python3 -m venv "$venv"
+    fi
+  fi
+  if ! cmp -s requirements-test.txt "$stamp"; then
+    section "Installing Python test tools (requirements-test.txt)"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-test.txt
+    cp requirements-test.txt "$stamp"
+  fi
+  export PATH="$venv/bin:$PATH"
+}
