@@ -1,1 +1,51 @@
-fn main() {}
+//! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
+//! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
+
+mod cleanup;
+mod config;
+mod error;
+mod export;
+mod github;
+mod http;
+mod inputs;
+mod proxy;
+mod retry;
+mod runner;
+mod step;
+mod sts;
+
+use std::process::ExitCode;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::inputs::Inputs;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => main_step(),
+        ["post"] => cleanup::run(&Inputs::from_env()),
+        ["--version"] => {
+            println!("aws-oidc-credentials {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        _ => Err(Error::Usage(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            runner::error(&error.to_string());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main_step() -> Result<(), Error> {
+    runner::init_debug_tracing();
+    let config = Config::from_inputs(&Inputs::from_env(), |name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    runtime.block_on(step::run(config))
+}

@@ -1,0 +1,141 @@
+//! The one error type of the action. Every failure ends as one of these, and `main` turns it into
+//! the single `::error::` line and exit code 1. Messages say what is wrong and what is allowed.
+
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input is missing or has a value the action cannot use.
+    #[error("Input '{input}' {problem}")]
+    Input {
+        input: &'static str,
+        problem: String,
+    },
+
+    /// An input of the original action that this version does not implement yet.
+    #[error(
+        "Input '{0}' is not supported yet by aws-oidc-credentials; this version supports GitHub OIDC \
+         with 'role-to-assume' (remove '{0}' or use aws-actions/configure-aws-credentials for now)"
+    )]
+    Unsupported(&'static str),
+
+    /// A mode of the original action that this version does not implement yet.
+    #[error(
+        "{0} is not supported yet by aws-oidc-credentials; this version supports GitHub OIDC with 'role-to-assume'"
+    )]
+    UnsupportedMode(&'static str),
+
+    /// The runner did not give us something every step gets (`GITHUB_ENV`, `GITHUB_OUTPUT`, …).
+    #[error("{0} is not set: run this action as a step of a GitHub Actions job")]
+    RunnerEnv(&'static str),
+
+    /// The job has no `id-token: write` permission, so there is no OIDC token to ask for.
+    #[error(
+        "'role-to-assume' is set but the job cannot request a GitHub OIDC token: \
+         ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set. Add `permissions: id-token: write` to the job \
+         (or the workflow), or set 'force-skip-oidc' with access keys"
+    )]
+    NoIdTokenPermission,
+
+    /// The runner's token service did not give us a token.
+    #[error("Could not get a GitHub OIDC token: {0}")]
+    IdToken(String),
+
+    /// STS refused or failed to assume the role.
+    #[error("{0}")]
+    Sts(StsFailure),
+
+    /// The credentials belong to an account that `allowed-account-ids` does not list.
+    #[error(
+        "The credentials are for AWS account {account}, which 'allowed-account-ids' does not allow \
+         (allowed: {allowed}); nothing was exported"
+    )]
+    AccountNotAllowed { account: String, allowed: String },
+
+    /// `action-timeout-s` ran out.
+    #[error("The action timed out after {0} seconds ('action-timeout-s'); nothing was exported")]
+    Timeout(u64),
+
+    /// A value cannot be written safely to a runner file command.
+    #[error("Refusing to write {name} to {file}: {problem}")]
+    FileCommandValue {
+        file: &'static str,
+        name: String,
+        problem: &'static str,
+    },
+
+    /// Writing a runner file failed.
+    #[error("Could not write {file} ({path}): {source}")]
+    FileCommandIo {
+        file: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+
+    /// The async runtime could not start (no threads or timers left on the machine).
+    #[error("Could not start: {0}")]
+    Runtime(String),
+
+    /// The command line was not one the binary knows.
+    #[error("Unknown arguments {0:?}: run as the action's main step (no arguments) or 'post'")]
+    Usage(Vec<String>),
+}
+
+impl Error {
+    pub fn input(input: &'static str, problem: impl Into<String>) -> Self {
+        Error::Input {
+            input,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Why an STS call failed, with what the user needs to act on it.
+#[derive(Debug)]
+pub struct StsFailure {
+    pub role_arn: String,
+    /// The STS error code (`AccessDenied`, `Throttling`, …) or a transport kind (`Timeout`, …).
+    pub code: String,
+    pub message: String,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for StsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Could not assume role {} with OIDC: {}: {}",
+            self.role_arn, self.code, self.message
+        )?;
+        if let Some(hint) = hint(&self.code, &self.message) {
+            write!(f, ". {hint}")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// A one-line fix for the STS answers users meet most.
+fn hint(code: &str, message: &str) -> Option<&'static str> {
+    match code {
+        "AccessDenied" => Some(
+            "The role's trust policy does not admit this token: check that its conditions on \
+             token.actions.githubusercontent.com:sub and :aud match this job's subject claim \
+             (repository, branch, tag or environment) and audience",
+        ),
+        "InvalidIdentityToken" if message.contains("No OpenIDConnect provider") => Some(
+            "Create an IAM OIDC identity provider for https://token.actions.githubusercontent.com \
+             with client id sts.amazonaws.com in the role's account",
+        ),
+        "InvalidIdentityToken" if message.contains("audience") => Some(
+            "The 'audience' input must be one of the client ids of the account's OIDC identity provider",
+        ),
+        "ExpiredTokenException" => {
+            Some("The GitHub OIDC token expired before STS accepted it; re-run the job")
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,216 @@
+//! The GitHub OIDC token: asking the runner's token service for a JWT for our audience, masking
+//! it the moment it arrives, and reading the (unverified) claims we need from it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::config::IdTokenRequest;
+use crate::retry::Verdict;
+use crate::runner;
+
+/// A token counts as stale this long before its expiry, so STS never sees an expired one.
+const FRESHNESS_MARGIN: Duration = Duration::from_secs(60);
+
+/// A JWT from the runner, already masked.
+#[derive(Clone)]
+pub struct IdToken {
+    pub jwt: String,
+    /// The `exp` claim (seconds since the epoch), when the token has one.
+    expires_at: Option<u64>,
+}
+
+impl std::fmt::Debug for IdToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdToken")
+            .field("jwt", &"***")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl IdToken {
+    fn new(jwt: String) -> Self {
+        let expires_at = claims(&jwt).and_then(|c| c.get("exp")?.as_u64());
+        IdToken { jwt, expires_at }
+    }
+
+    /// Whether the token expires within the freshness margin.
+    pub fn is_stale(&self) -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.expires_at
+            .is_some_and(|exp| now + FRESHNESS_MARGIN >= Duration::from_secs(exp))
+    }
+}
+
+/// Why the token request failed.
+#[derive(Debug)]
+pub enum TokenError {
+    Status { status: u16, body: String },
+    Transport(String),
+    Body(String),
+}
+
+impl TokenError {
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            TokenError::Status { status, .. } if *status >= 500 || matches!(status, 408 | 429) => {
+                Verdict::Retry
+            }
+            TokenError::Transport(_) => Verdict::Retry,
+            _ => Verdict::Fail,
+        }
+    }
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenError::Status { status, body } => {
+                write!(f, "the token service answered HTTP {status}")?;
+                if !body.is_empty() {
+                    write!(f, ": {}", body.chars().take(200).collect::<String>())?;
+                }
+                Ok(())
+            }
+            TokenError::Transport(e) => write!(f, "the token service could not be reached: {e}"),
+            TokenError::Body(e) => write!(f, "the token service's answer has no token: {e}"),
+        }
+    }
+}
+
+/// Asks for a token (`GET <url>&audience=<audience>` with the runner's bearer token).
+pub async fn fetch(
+    client: &reqwest::Client,
+    request: &IdTokenRequest,
+    audience: Option<&str>,
+) -> Result<IdToken, TokenError> {
+    let url = match audience {
+        Some(audience) => format!(
+            "{}&audience={}",
+            request.url,
+            encode_uri_component(audience)
+        ),
+        None => request.url.clone(),
+    };
+    let response = client
+        .get(url)
+        .bearer_auth(&request.bearer)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+    let status = response.status().as_u16();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+    if status != 200 {
+        return Err(TokenError::Status { status, body });
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| TokenError::Body(format!("not JSON ({e})")))?;
+    let jwt = value
+        .get("value")
+        .and_then(|v| v.as_str())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| TokenError::Body("no \"value\" field".into()))?;
+    runner::mask(jwt);
+    Ok(IdToken::new(jwt.to_owned()))
+}
+
+/// A transport error's message with its causes.
+fn transport_message(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// The JWT's payload, decoded without verifying the signature (STS verifies it).
+pub fn claims(jwt: &str) -> Option<serde_json::Value> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// JavaScript's `encodeURIComponent`, which the toolkit uses for the audience.
+fn encode_uri_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(payload: &str) -> String {
+        format!(
+            "eyJhbGciOiJSUzI1NiJ9.{}.sig",
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    #[test]
+    fn encodes_like_encode_uri_component() {
+        assert_eq!(
+            encode_uri_component("sts.amazonaws.com"),
+            "sts.amazonaws.com"
+        );
+        assert_eq!(
+            encode_uri_component("https://x/y?a=b c&d"),
+            "https%3A%2F%2Fx%2Fy%3Fa%3Db%20c%26d"
+        );
+        assert_eq!(encode_uri_component("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn reads_claims_without_verifying() {
+        let c = claims(&jwt(r#"{"sub":"repo:o/r:ref:refs/heads/main","exp":5}"#)).unwrap();
+        assert_eq!(c["sub"], "repo:o/r:ref:refs/heads/main");
+        assert!(claims("not-a-jwt").is_none());
+        assert!(claims("a.!!!.c").is_none());
+    }
+
+    #[test]
+    fn staleness_follows_exp() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(IdToken::new(jwt(&format!(r#"{{"exp":{}}}"#, now + 30))).is_stale());
+        assert!(!IdToken::new(jwt(&format!(r#"{{"exp":{}}}"#, now + 300))).is_stale());
+        assert!(!IdToken::new("opaque".into()).is_stale());
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let status = |status| {
+            TokenError::Status {
+                status,
+                body: String::new(),
+            }
+            .verdict()
+        };
+        assert_eq!(status(500), Verdict::Retry);
+        assert_eq!(status(429), Verdict::Retry);
+        assert_eq!(status(401), Verdict::Fail);
+        assert_eq!(status(404), Verdict::Fail);
+        assert_eq!(TokenError::Transport("x".into()).verdict(), Verdict::Retry);
+        assert_eq!(TokenError::Body("x".into()).verdict(), Verdict::Fail);
+    }
+}

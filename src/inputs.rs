@@ -1,0 +1,223 @@
+//! Raw inputs as the runner passes them: `INPUT_<NAME>` (upper-cased, spaces to `_`, hyphens
+//! kept), trimmed, with the original action's environment-variable fallbacks. Nothing here
+//! judges a value beyond its syntax class (boolean, lines); `config` turns them into typed values.
+
+use std::collections::BTreeMap;
+
+use crate::error::Error;
+
+/// Every input the action declares in `action.yml`.
+pub const NAMES: &[&str] = &[
+    "aws-region",
+    "aws-profile",
+    "overwrite-aws-profile",
+    "role-to-assume",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+    "web-identity-token-file",
+    "role-chaining",
+    "audience",
+    "http-proxy",
+    "no-proxy",
+    "mask-aws-account-id",
+    "role-duration-seconds",
+    "role-external-id",
+    "role-session-name",
+    "role-skip-session-tagging",
+    "transitive-tag-keys",
+    "inline-session-policy",
+    "managed-session-policies",
+    "output-credentials",
+    "output-env-credentials",
+    "unset-current-credentials",
+    "disable-retry",
+    "retry-max-attempts",
+    "special-characters-workaround",
+    "use-existing-credentials",
+    "allowed-account-ids",
+    "force-skip-oidc",
+    "action-timeout-s",
+    "custom-tags",
+    "sts-endpoint",
+];
+
+/// Environment variables the original action reads when the input itself is empty.
+const ENV_FALLBACKS: &[(&str, &str)] = &[
+    ("AWS_REGION", "aws-region"),
+    ("ROLE_TO_ASSUME", "role-to-assume"),
+    ("WEB_IDENTITY_TOKEN_FILE", "web-identity-token-file"),
+    ("ROLE_CHAINING", "role-chaining"),
+    ("AUDIENCE", "audience"),
+    ("MASK_AWS_ACCOUNT_ID", "mask-aws-account-id"),
+    ("ROLE_DURATION_SECONDS", "role-duration-seconds"),
+    ("ROLE_EXTERNAL_ID", "role-external-id"),
+    ("ROLE_SESSION_NAME", "role-session-name"),
+    ("ROLE_SKIP_SESSION_TAGGING", "role-skip-session-tagging"),
+    ("TRANSITIVE_TAG_KEYS", "transitive-tag-keys"),
+    ("INLINE_SESSION_POLICY", "inline-session-policy"),
+    ("MANAGED_SESSION_POLICIES", "managed-session-policies"),
+    ("OUTPUT_CREDENTIALS", "output-credentials"),
+    ("UNSET_CURRENT_CREDENTIALS", "unset-current-credentials"),
+    ("DISABLE_RETRY", "disable-retry"),
+    ("RETRY_MAX_ATTEMPTS", "retry-max-attempts"),
+    (
+        "SPECIAL_CHARACTERS_WORKAROUND",
+        "special-characters-workaround",
+    ),
+    ("USE_EXISTING_CREDENTIALS", "use-existing-credentials"),
+    ("OVERWRITE_AWS_PROFILE", "overwrite-aws-profile"),
+];
+
+/// Proxy settings from the environment, most specific first: the input wins, then these.
+const PROXY_ENV: &[&str] = &["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+const NO_PROXY_ENV: &[&str] = &["NO_PROXY", "no_proxy"];
+
+/// The non-empty, trimmed input values.
+#[derive(Debug, Default, Clone)]
+pub struct Inputs {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Inputs {
+    /// Reads the inputs from this process's environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the inputs through `lookup`, which answers an environment variable's value.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut values = BTreeMap::new();
+        for &name in NAMES {
+            let var = format!("INPUT_{}", name.replace(' ', "_").to_uppercase());
+            if let Some(value) = non_empty(&var) {
+                values.insert(name, value);
+            }
+        }
+        let fallbacks = ENV_FALLBACKS
+            .iter()
+            .map(|&(var, name)| (name, non_empty(var)))
+            .chain([
+                ("http-proxy", PROXY_ENV.iter().find_map(|v| non_empty(v))),
+                ("no-proxy", NO_PROXY_ENV.iter().find_map(|v| non_empty(v))),
+            ]);
+        for (name, value) in fallbacks {
+            if let Some(value) = value {
+                values.entry(name).or_insert(value);
+            }
+        }
+        Inputs { values }
+    }
+
+    /// The value, if the input is set and not empty.
+    pub fn get(&self, name: &'static str) -> Option<&str> {
+        debug_assert!(NAMES.contains(&name), "undeclared input {name}");
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// A boolean by the YAML 1.2 core schema; `default` when the input is empty.
+    pub fn boolean(&self, name: &'static str, default: bool) -> Result<bool, Error> {
+        match self.get(name) {
+            None => Ok(default),
+            Some("true" | "True" | "TRUE") => Ok(true),
+            Some("false" | "False" | "FALSE") => Ok(false),
+            Some(other) => Err(Error::input(
+                name,
+                format!(
+                    "must be a boolean (true | True | TRUE | false | False | FALSE), got '{other}'"
+                ),
+            )),
+        }
+    }
+
+    /// The input's non-empty lines, each trimmed.
+    pub fn lines(&self, name: &'static str) -> Vec<&str> {
+        self.get(name)
+            .map(|v| v.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(pairs: &[(&str, &str)]) -> Inputs {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Inputs::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn reads_trimmed_inputs_with_hyphens_kept() {
+        let i = inputs(&[
+            ("INPUT_ROLE-TO-ASSUME", "  arn:x \n"),
+            ("INPUT_AWS-REGION", ""),
+        ]);
+        assert_eq!(i.get("role-to-assume"), Some("arn:x"));
+        assert_eq!(i.get("aws-region"), None);
+    }
+
+    #[test]
+    fn falls_back_to_environment_only_when_input_is_empty() {
+        let i = inputs(&[
+            ("INPUT_AWS-REGION", ""),
+            ("AWS_REGION", "eu-west-1"),
+            ("INPUT_ROLE-SESSION-NAME", "mine"),
+            ("ROLE_SESSION_NAME", "theirs"),
+        ]);
+        assert_eq!(i.get("aws-region"), Some("eu-west-1"));
+        assert_eq!(i.get("role-session-name"), Some("mine"));
+    }
+
+    #[test]
+    fn https_proxy_wins_over_http_proxy() {
+        let i = inputs(&[("HTTP_PROXY", "http://a:1"), ("HTTPS_PROXY", "http://b:2")]);
+        assert_eq!(i.get("http-proxy"), Some("http://b:2"));
+        let i = inputs(&[("http_proxy", "http://c:3"), ("no_proxy", "x")]);
+        assert_eq!(i.get("http-proxy"), Some("http://c:3"));
+        assert_eq!(i.get("no-proxy"), Some("x"));
+        let i = inputs(&[
+            ("INPUT_HTTP-PROXY", "http://d:4"),
+            ("HTTPS_PROXY", "http://b:2"),
+        ]);
+        assert_eq!(i.get("http-proxy"), Some("http://d:4"));
+    }
+
+    #[test]
+    fn booleans_follow_the_yaml_core_schema() {
+        for (v, want) in [
+            ("true", true),
+            ("True", true),
+            ("TRUE", true),
+            ("false", false),
+        ] {
+            let i = inputs(&[("INPUT_DISABLE-RETRY", v)]);
+            assert_eq!(i.boolean("disable-retry", !want).unwrap(), want);
+        }
+        assert!(inputs(&[]).boolean("disable-retry", true).unwrap());
+        for v in ["yes", "1", "tRue", "on"] {
+            let err = inputs(&[("INPUT_DISABLE-RETRY", v)])
+                .boolean("disable-retry", false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("Input 'disable-retry' must be a boolean"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn lines_skip_blanks_and_trim() {
+        let i = inputs(&[("INPUT_MANAGED-SESSION-POLICIES", "a\n\n  b  \r\nc")]);
+        assert_eq!(i.lines("managed-session-policies"), vec!["a", "b", "c"]);
+    }
+}

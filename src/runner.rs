@@ -1,0 +1,295 @@
+//! The runner contract: workflow commands on stdout (`::add-mask::`, annotations, debug) and the
+//! file commands (`GITHUB_ENV`, `GITHUB_OUTPUT`) in the runner's heredoc form.
+//!
+//! Every value registered as a secret is also scrubbed from anything this module prints, so a
+//! secret cannot leak through our own messages even where the runner's masking would not apply.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::sync::Mutex;
+
+use crate::error::Error;
+
+/// Values registered with `::add-mask::`, scrubbed from everything printed afterwards.
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Registers a secret with the runner (and each of its lines, as the runner masks them) before
+/// it is written anywhere.
+pub fn mask(value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if secrets.iter().any(|s| s == value) {
+        return;
+    }
+    secrets.push(value.to_owned());
+    // The command line itself is never echoed by the runner.
+    print_line(&format!("::add-mask::{}", escape_data(value)));
+}
+
+/// Plain log line.
+pub fn info(message: &str) {
+    print_line(&scrub(message));
+}
+
+/// A line shown only when the runner runs in debug mode (`RUNNER_DEBUG=1`).
+pub fn debug(message: &str) {
+    print_line(&format!("::debug::{}", escape_data(&scrub(message))));
+}
+
+pub fn warning(message: &str) {
+    print_line(&format!("::warning::{}", escape_data(&scrub(message))));
+}
+
+pub fn error(message: &str) {
+    print_line(&format!("::error::{}", escape_data(&scrub(message))));
+}
+
+/// Whether the runner asked for debug output.
+fn debug_enabled() -> bool {
+    std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1")
+}
+
+/// Sends the SDK's own tracing, at debug level at most, to `::debug::` lines when the runner is in
+/// debug mode. Request and response bodies are logged only at trace level, which stays off, and
+/// every line is scrubbed of registered secrets like all our output.
+pub fn init_debug_tracing() {
+    if !debug_enabled() {
+        return;
+    }
+    let filter = tracing_subscriber::EnvFilter::new(
+        "warn,aws_oidc_credentials=debug,aws_config=debug,aws_smithy_runtime=debug,aws_sdk_sts=debug",
+    );
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(DebugLines::default)
+        .try_init();
+}
+
+/// Collects one tracing event and prints each of its lines as `::debug::` when dropped.
+#[derive(Default)]
+struct DebugLines(Vec<u8>);
+
+impl Write for DebugLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for DebugLines {
+    fn drop(&mut self) {
+        for line in String::from_utf8_lossy(&self.0).lines() {
+            debug(line);
+        }
+    }
+}
+
+fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout leaves nothing to report to; the exit code still tells the runner.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Replaces every registered secret in `text` with `***`.
+pub fn scrub(text: &str) -> String {
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut text = text.to_owned();
+    for secret in secrets.iter() {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
+
+/// The runner's escaping of a workflow command's data.
+fn escape_data(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// One of the runner's file commands that take `NAME=VALUE` pairs.
+#[derive(Debug, Clone, Copy)]
+pub enum FileCommand {
+    Env,
+    Output,
+}
+
+impl FileCommand {
+    pub fn variable(self) -> &'static str {
+        match self {
+            FileCommand::Env => "GITHUB_ENV",
+            FileCommand::Output => "GITHUB_OUTPUT",
+        }
+    }
+
+    /// The file's path, from the runner's environment.
+    pub fn path(self) -> Result<String, Error> {
+        std::env::var(self.variable())
+            .ok()
+            .filter(|p| !p.is_empty())
+            .ok_or(Error::RunnerEnv(self.variable()))
+    }
+}
+
+/// Pairs gathered for one file command, written in one piece at the end so that a failure never
+/// leaves a file half-written.
+#[derive(Debug)]
+pub struct FileWrites {
+    command: FileCommand,
+    pairs: Vec<(String, String)>,
+}
+
+impl FileWrites {
+    pub fn new(command: FileCommand) -> Self {
+        FileWrites {
+            command,
+            pairs: Vec::new(),
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.pairs.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    pub fn command(&self) -> FileCommand {
+        self.command
+    }
+
+    /// Renders every pair in the heredoc form with a fresh random delimiter, refusing names and
+    /// values that would break the file's format.
+    pub fn render(&self) -> Result<String, Error> {
+        let delimiter = format!("ghadelimiter_{}", random_uuid());
+        let mut text = String::new();
+        for (name, value) in &self.pairs {
+            let refuse = |problem| Error::FileCommandValue {
+                file: self.command.variable(),
+                name: name.clone(),
+                problem,
+            };
+            if name.is_empty() || name.contains(['\n', '\r', '=']) || name.contains("<<") {
+                return Err(refuse(
+                    "the name is empty or holds a line break, '=' or '<<'",
+                ));
+            }
+            if value.contains(['\n', '\r']) {
+                return Err(refuse("the value holds a line break"));
+            }
+            if name.contains(&delimiter) || value.contains(&delimiter) {
+                return Err(refuse("it contains the file's delimiter"));
+            }
+            text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+        }
+        Ok(text)
+    }
+
+    /// Appends the rendered pairs to the runner's file.
+    pub fn write(&self, path: &str, text: &str) -> Result<(), Error> {
+        let io_error = |source| Error::FileCommandIo {
+            file: self.command.variable(),
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(io_error)?;
+        file.write_all(text.as_bytes()).map_err(io_error)
+    }
+}
+
+/// A random (version 4) UUID, as the toolkit uses for its delimiters.
+fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    // Without an OS random source there is no safe delimiter; this cannot happen on a runner.
+    getrandom::fill(&mut b).expect("the operating system's random source is available");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_command_data() {
+        assert_eq!(escape_data("a%b\r\nc"), "a%25b%0D%0Ac");
+    }
+
+    #[test]
+    fn renders_heredoc_pairs_with_one_delimiter() {
+        let mut w = FileWrites::new(FileCommand::Env);
+        w.set("AWS_REGION", "us-east-2");
+        w.set("EMPTY", "");
+        let text = w.render().unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6);
+        let delimiter = lines[0].strip_prefix("AWS_REGION<<").unwrap();
+        assert!(delimiter.starts_with("ghadelimiter_"));
+        assert_eq!(delimiter.len(), "ghadelimiter_".len() + 36);
+        assert_eq!(lines[1], "us-east-2");
+        assert_eq!(lines[2], delimiter);
+        assert_eq!(lines[3], format!("EMPTY<<{delimiter}"));
+        assert_eq!(lines[4], "");
+        assert_eq!(lines[5], delimiter);
+    }
+
+    #[test]
+    fn refuses_line_breaks_and_bad_names() {
+        for (name, value) in [
+            ("A", "x\ny"),
+            ("A", "x\r"),
+            ("A=B", "x"),
+            ("", "x"),
+            ("A<<B", "x"),
+        ] {
+            let mut w = FileWrites::new(FileCommand::Output);
+            w.set(name, value);
+            assert!(
+                matches!(w.render(), Err(Error::FileCommandValue { .. })),
+                "{name:?}={value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn uuids_are_random_and_well_formed() {
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn scrubs_registered_secrets() {
+        mask("s3cr3t-value-for-scrub-test");
+        assert_eq!(
+            scrub("key s3cr3t-value-for-scrub-test here"),
+            "key *** here"
+        );
+    }
+}
