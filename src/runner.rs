@@ -58,15 +58,19 @@ pub fn init_debug_tracing() {
     if !debug_enabled() {
         return;
     }
-    let filter = tracing_subscriber::EnvFilter::new(
-        "warn,aws_oidc_credentials=debug,aws_config=debug,aws_smithy_runtime=debug,aws_sdk_sts=debug",
-    );
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let targets = Targets::new()
+        .with_default(LevelFilter::WARN)
+        .with_target("aws_config", LevelFilter::DEBUG)
+        .with_target("aws_smithy_runtime", LevelFilter::DEBUG)
+        .with_target("aws_sdk_sts", LevelFilter::DEBUG);
+    let layer = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .without_time()
         .with_writer(DebugLines::default)
-        .try_init();
+        .with_filter(targets);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// Collects one tracing event and prints each of its lines as `::debug::` when dropped.
