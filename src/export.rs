@@ -50,15 +50,16 @@ pub fn export(config: &Config, creds: &Credentials) -> Result<(), Error> {
     write_all(&[env, outputs])
 }
 
-/// Renders every file first, so that a value that cannot be written stops the run before any
-/// file is touched; then appends each.
+/// Renders and opens every file first, so that a value that cannot be written or a file that
+/// cannot be opened stops the run before any file is touched; then appends to each.
 pub fn write_all(writes: &[FileWrites]) -> Result<(), Error> {
-    let mut rendered = Vec::new();
+    let mut ready = Vec::new();
     for w in writes.iter().filter(|w| !w.is_empty()) {
-        rendered.push((w, w.command().path()?, w.render()?));
+        let text = w.render()?;
+        ready.push((w, w.open(&w.command().path()?)?, text));
     }
-    for (w, path, text) in rendered {
-        w.write(&path, &text)?;
+    for (w, file, text) in ready {
+        w.write(file, &text)?;
     }
     Ok(())
 }

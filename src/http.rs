@@ -18,7 +18,7 @@ use crate::proxy::Proxy;
 /// How long to wait for a TCP (and TLS) connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one request may take before it is abandoned (and retried, where that is allowed).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub const USER_AGENT: &str = concat!("aws-oidc-credentials/", env!("CARGO_PKG_VERSION"));
 

@@ -155,6 +155,30 @@ mod tests {
         Inputs::from_lookup(|name| map.get(name).cloned())
     }
 
+    /// The names declared under a top-level section of action.yml, read line by line: the
+    /// section's two-space-indented keys.
+    fn declared(section: &str) -> Vec<String> {
+        let action = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"));
+        action
+            .lines()
+            .skip_while(|l| *l != format!("{section}:"))
+            .skip(1)
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+            .filter(|k| !k.starts_with(' '))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn action_yml_declares_exactly_these_inputs() {
+        let mut declared = declared("inputs");
+        let mut known: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
+        declared.sort();
+        known.sort();
+        assert_eq!(declared, known);
+    }
+
     #[test]
     fn reads_trimmed_inputs_with_hyphens_kept() {
         let i = inputs(&[

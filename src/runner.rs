@@ -202,19 +202,39 @@ impl FileWrites {
         Ok(text)
     }
 
-    /// Appends the rendered pairs to the runner's file.
-    pub fn write(&self, path: &str, text: &str) -> Result<(), Error> {
-        let io_error = |source| Error::FileCommandIo {
+    /// Opens the runner's file for appending, so that every file can be opened before any is
+    /// written.
+    pub fn open(&self, path: &str) -> Result<OpenFile, Error> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| self.io_error(path, source))?;
+        Ok(OpenFile {
+            file,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Appends rendered pairs to a file opened by [`FileWrites::open`].
+    pub fn write(&self, mut open: OpenFile, text: &str) -> Result<(), Error> {
+        open.file
+            .write_all(text.as_bytes())
+            .map_err(|source| self.io_error(&open.path, source))
+    }
+
+    fn io_error(&self, path: &str, source: std::io::Error) -> Error {
+        Error::FileCommandIo {
             file: self.command.variable(),
             path: path.to_owned(),
             source,
-        };
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(io_error)?;
-        file.write_all(text.as_bytes()).map_err(io_error)
+        }
     }
+}
+
+/// A runner file, open for appending.
+pub struct OpenFile {
+    file: std::fs::File,
+    path: String,
 }
 
 /// A random (version 4) UUID, as the toolkit uses for its delimiters.
