@@ -1,1 +1,16 @@
+//! Local stand-ins for the services `aws-oidc-credentials` talks to, and a GitHub Actions runner
+//! simulator that runs the action the way a real runner would.
+//!
+//! - [`http`]: a tiny threaded HTTP/1.1 server the stand-ins are built on.
+//! - [`github`]: the runner's OIDC token endpoint ([`github::GithubTokenService`]).
+//! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]).
+//! - [`jwt`]: RS256 signing and verification with fixed test keys.
+//! - [`context`]: the workflow run that the token claims and the runner environment describe.
 
+mod clock;
+pub mod context;
+pub mod github;
+pub mod http;
+pub mod jwt;
+mod random;
+pub mod sts;
