@@ -131,7 +131,7 @@ impl TokenSettings {
     }
 
     /// The claims of a token for `audience` from `issuer`, issued now.
-    fn claims(&self, issuer: &str, audience: &str) -> Value {
+    fn token_claims(&self, issuer: &str, audience: &str) -> Value {
         let ctx = &self.context;
         let age = i64::try_from(self.age.as_secs()).expect("a sane token age");
         let lifetime = i64::try_from(self.lifetime.as_secs()).expect("a sane token lifetime");
@@ -317,7 +317,7 @@ impl State {
         let token = self
             .settings
             .key
-            .sign(&self.settings.claims(issuer, audience));
+            .sign(&self.settings.token_claims(issuer, audience));
         self.issued.push(token.clone());
         token
     }

@@ -4,6 +4,7 @@
 //! - [`http`]: a tiny threaded HTTP/1.1 server the stand-ins are built on.
 //! - [`github`]: the runner's OIDC token endpoint ([`github::GithubTokenService`]).
 //! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]).
+//! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.
 //! - [`context`]: the workflow run that the token claims and the runner environment describe.
 
@@ -13,4 +14,5 @@ pub mod github;
 pub mod http;
 pub mod jwt;
 mod random;
+pub mod runner;
 pub mod sts;

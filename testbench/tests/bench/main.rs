@@ -1,6 +1,7 @@
-//! Tests of the test bench itself: the HTTP server, the stand-ins.
+//! Tests of the test bench itself: the HTTP server, the stand-ins, and the runner simulator.
 
 mod client;
 mod github;
 mod http;
+mod runner;
 mod sts;
