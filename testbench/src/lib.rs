@@ -4,6 +4,7 @@
 //! - [`http`]: a tiny threaded HTTP/1.1 server the stand-ins are built on.
 //! - [`github`]: the runner's OIDC token endpoint ([`github::GithubTokenService`]).
 //! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]).
+//! - [`proxy`]: a forward HTTP proxy that records what went through it.
 //! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.
 //! - [`context`]: the workflow run that the token claims and the runner environment describe.
@@ -13,6 +14,7 @@ pub mod context;
 pub mod github;
 pub mod http;
 pub mod jwt;
+pub mod proxy;
 mod random;
 pub mod runner;
 pub mod sts;

@@ -1,0 +1,131 @@
+//! The fixture every integration test starts from: a GitHub token service, an STS stand-in that
+//! trusts it for one role, and a job that runs the real action (launcher and binary) through the
+//! runner simulator. Every run is checked for leaked secrets.
+
+use std::path::Path;
+
+use testbench::github::GithubTokenService;
+use testbench::runner::{ActionDir, Job, PostRun, Step, StepResult};
+use testbench::sts::StsStandIn;
+
+pub const ROLE: &str = "arn:aws:iam::111122223333:role/deploy";
+pub const ACCOUNT: &str = "111122223333";
+pub const REGION: &str = "us-east-2";
+
+/// The variables a successful default run exports.
+pub const EXPORTED: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+pub struct Bench {
+    pub github: GithubTokenService,
+    pub sts: StsStandIn,
+    pub action: ActionDir,
+    pub job: Job,
+}
+
+impl Bench {
+    pub fn new() -> Bench {
+        let github = GithubTokenService::start();
+        let sts = StsStandIn::start();
+        sts.trust(&github);
+        sts.role(ROLE);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let action = ActionDir::with_binary(root, env!("CARGO_BIN_EXE_aws-oidc-credentials"));
+        Bench {
+            github,
+            sts,
+            action,
+            job: Job::new(),
+        }
+    }
+
+    /// Runs the action's main step with the usual inputs (a role, a region, the stand-in as
+    /// `sts-endpoint`, `id-token: write`), as changed by `configure`.
+    pub fn run(&mut self, configure: impl FnOnce(Step<'_>) -> Step<'_>) -> StepResult {
+        let step = self
+            .job
+            .step(&self.action)
+            .id_token(&self.github)
+            .with("role-to-assume", ROLE)
+            .with("aws-region", REGION)
+            .with("sts-endpoint", &self.sts.endpoint());
+        let result = configure(step).run();
+        self.assert_no_leaks(&result);
+        result
+    }
+
+    /// Runs the job's post steps.
+    pub fn finish(&mut self) -> Vec<PostRun> {
+        let posts = self.job.finish();
+        for post in &posts {
+            if let Some(result) = post.result() {
+                self.assert_no_leaks(result);
+            }
+        }
+        posts
+    }
+
+    /// Every JWT the token service issued (and its signature) and every credential STS issued
+    /// must be invisible in the log the runner shows, and absent from stdout except in the
+    /// `::add-mask::` line that registers it.
+    pub fn assert_no_leaks(&self, result: &StepResult) {
+        let mut secrets = Vec::new();
+        for jwt in self.github.issued_tokens() {
+            secrets.push(jwt.rsplit('.').next().unwrap_or_default().to_owned());
+            secrets.push(jwt);
+        }
+        for c in self.sts.issued_credentials() {
+            secrets.extend([c.access_key_id, c.secret_access_key, c.session_token]);
+        }
+        secrets.push(self.github.request_token().to_owned());
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            assert!(
+                !result.log().contains(secret.as_str()),
+                "a secret is visible in the log:\n{}",
+                result.log()
+            );
+            assert!(
+                !result.stderr.contains(secret.as_str()),
+                "a secret is on stderr:\n{}",
+                result.stderr
+            );
+            for line in result.stdout.lines() {
+                assert!(
+                    !line.contains(secret.as_str()) || line.starts_with("::add-mask::"),
+                    "a secret is on stdout outside ::add-mask::: {line}"
+                );
+            }
+        }
+    }
+}
+
+/// Asserts a failed run: exactly one `::error::` containing every one of `needles`, exit code
+/// 1, nothing exported.
+pub fn assert_failed_with(result: &StepResult, needles: &[&str]) {
+    result.assert_failure();
+    assert_eq!(result.code, Some(1), "exit code:\n{}", result.stdout);
+    assert_eq!(
+        result.errors.len(),
+        1,
+        "one ::error:: line:\n{}",
+        result.stdout
+    );
+    for needle in needles {
+        assert!(
+            result.errors[0].contains(needle),
+            "the error should mention {needle:?}: {}",
+            result.errors[0]
+        );
+    }
+    assert!(result.env.is_empty(), "nothing exported: {:?}", result.env);
+    assert!(
+        result.outputs.is_empty(),
+        "no outputs: {:?}",
+        result.outputs
+    );
+}
