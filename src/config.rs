@@ -327,9 +327,7 @@ fn role_arn(role: &str) -> Result<String, Error> {
         && parts[2] == "iam"
         && parts[3].is_empty()
         && is_account_id(parts[4])
-        && parts[5]
-            .strip_prefix("role/")
-            .is_some_and(|path| is_role_path(path));
+        && parts[5].strip_prefix("role/").is_some_and(is_role_path);
     if !valid {
         return Err(Error::input(
             "role-to-assume",
