@@ -99,6 +99,8 @@ pub struct StsFailure {
     pub message: String,
     /// How many attempts were made.
     pub attempts: u32,
+    /// The `sub` and `aud` claims of the token STS judged, for a denial's message.
+    pub claims: Option<(String, String)>,
 }
 
 impl fmt::Display for StsFailure {
@@ -110,6 +112,9 @@ impl fmt::Display for StsFailure {
         )?;
         if let Some(hint) = hint(&self.code, &self.message) {
             write!(f, ". {hint}")?;
+            if let Some((sub, aud)) = &self.claims {
+                write!(f, " (this token has sub '{sub}', aud '{aud}')")?;
+            }
         }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
@@ -122,8 +127,8 @@ impl fmt::Display for StsFailure {
 fn hint(code: &str, message: &str) -> Option<&'static str> {
     match code {
         "AccessDenied" => Some(
-            "The role's trust policy does not admit this token: check that its conditions on \
-             token.actions.githubusercontent.com:sub and :aud match this job's subject claim \
+            "The role's trust policy does not admit this token: its conditions on \
+             token.actions.githubusercontent.com:sub and :aud must match the token's subject \
              (repository, branch, tag or environment) and audience",
         ),
         "InvalidIdentityToken" if message.contains("No OpenIDConnect provider") => Some(

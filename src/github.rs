@@ -36,6 +36,16 @@ impl IdToken {
         IdToken { jwt, expires_at }
     }
 
+    /// The `sub` and `aud` claims (not secret), to explain a denial.
+    pub fn subject_and_audience(&self) -> Option<(String, String)> {
+        let claims = claims(&self.jwt)?;
+        let text = |name: &str| match &claims[name] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        Some((text("sub"), text("aud")))
+    }
+
     /// Whether the token expires within the freshness margin.
     pub fn is_stale(&self) -> bool {
         let now = SystemTime::now()

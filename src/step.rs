@@ -91,6 +91,7 @@ async fn assume_and_export(config: &Config) -> Result<(), Error> {
                 code: e.code,
                 message: e.message,
                 attempts,
+                claims: token.as_ref().and_then(IdToken::subject_and_audience),
             }));
         }
     };
