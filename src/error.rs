@@ -43,7 +43,7 @@ pub enum Error {
 
     /// STS refused or failed to assume the role.
     #[error("{0}")]
-    Sts(StsFailure),
+    Sts(Box<StsFailure>),
 
     /// The credentials belong to an account that `allowed-account-ids` does not list.
     #[error(

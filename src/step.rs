@@ -86,13 +86,13 @@ async fn assume_and_export(config: &Config) -> Result<(), Error> {
         Ok(creds) => creds,
         Err((Failure::Token(e), _)) => return Err(e),
         Err((Failure::Sts(e), attempts)) => {
-            return Err(Error::Sts(StsFailure {
+            return Err(Error::Sts(Box::new(StsFailure {
                 role_arn: config.role_arn.clone(),
                 code: e.code,
                 message: e.message,
                 attempts,
                 claims: token.as_ref().and_then(IdToken::subject_and_audience),
-            }));
+            })));
         }
     };
     runner::info(&format!(
