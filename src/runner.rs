@@ -63,9 +63,13 @@ pub fn init_debug_tracing() {
     let targets = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("aws_config", LevelFilter::DEBUG)
-        .with_target("aws_smithy_runtime", LevelFilter::DEBUG)
+        .with_target(
+            "aws_smithy_runtime::client::orchestrator::endpoints",
+            LevelFilter::DEBUG,
+        )
         .with_target("aws_sdk_sts", LevelFilter::DEBUG);
     let layer = tracing_subscriber::fmt::layer()
+        .compact()
         .with_ansi(false)
         .without_time()
         .with_writer(DebugLines::default)

@@ -515,6 +515,75 @@ fn a_stalled_sts_call_is_abandoned_and_retried() {
 }
 
 #[test]
+fn special_characters_workaround_asks_again_until_the_secret_is_plain() {
+    let mut bench = Bench::new();
+    let plain = "abcdEFGH0123abcdEFGH0123abcdEFGH01234567";
+    bench
+        .sts
+        .issue_secrets(&["abc/def+ghi", "abc+defghi", plain]);
+    let result = bench.run(|s| {
+        s.with("special-characters-workaround", "true")
+            .with("disable-retry", "true")
+    });
+    result.assert_success();
+    assert_eq!(bench.sts.requests().len(), 3);
+    assert_eq!(result.env["AWS_SECRET_ACCESS_KEY"], plain);
+
+    // Without the workaround, the first secret is taken as it is.
+    let mut bench = Bench::new();
+    bench.sts.issue_secrets(&["abc/def+ghi"]);
+    let result = bench.run(|s| s);
+    result.assert_success();
+    assert_eq!(result.env["AWS_SECRET_ACCESS_KEY"], "abc/def+ghi");
+}
+
+#[test]
+fn debug_output_shows_the_sdk_at_work_and_no_secret() {
+    let mut bench = Bench::new();
+    bench.sts.fail_next(1, Fault::Throttling);
+    // The leak check of every run covers these debug lines too.
+    let result = bench.run(|s| s.env("RUNNER_DEBUG", "1"));
+    result.assert_success();
+    assert!(
+        result
+            .debug
+            .iter()
+            .any(|d| d.contains("AssumeRoleWithWebIdentity: role"))
+    );
+    for sdk_line in ["will apply endpoint", "request_id="] {
+        assert!(
+            result.debug.iter().any(|d| d.contains(sdk_line)),
+            "the SDK's {sdk_line:?} reaches ::debug::: {:?}",
+            result.debug
+        );
+    }
+}
+
+#[test]
+fn force_skip_oidc_with_only_a_role_is_refused() {
+    let mut bench = Bench::new();
+    let result = bench.run(|s| s.with("force-skip-oidc", "true"));
+    assert_failed_with(
+        &result,
+        &[
+            "force-skip-oidc",
+            "aws-access-key-id",
+            "web-identity-token-file",
+        ],
+    );
+    assert!(bench.github.requests().is_empty());
+}
+
+#[test]
+fn use_existing_credentials_false_means_false() {
+    let mut bench = Bench::new();
+    bench
+        .run(|s| s.with("use-existing-credentials", "false"))
+        .assert_success();
+    assert_eq!(bench.sts.requests().len(), 1);
+}
+
+#[test]
 fn allowed_account_ids_rejects_other_accounts_and_exports_nothing() {
     let mut bench = Bench::new();
     let result = bench.run(|s| s.with("allowed-account-ids", "999988887777, 444455556666"));

@@ -206,6 +206,7 @@ struct State {
     providers: Vec<IdentityProvider>,
     roles: BTreeMap<String, Role>,
     faults: VecDeque<Fault>,
+    next_secrets: VecDeque<String>,
     requests: Vec<StsRequest>,
     issued: Vec<IssuedCredentials>,
 }
@@ -258,6 +259,13 @@ impl StsStandIn {
     /// Plays `fault` for the next `count` requests (after any queued before).
     pub fn fail_next(&self, count: usize, fault: Fault) {
         self.lock().faults.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// Issues these secret access keys next, in order, instead of random ones.
+    pub fn issue_secrets(&self, secrets: &[&str]) {
+        self.lock()
+            .next_secrets
+            .extend(secrets.iter().map(|s| s.to_string()));
     }
 
     /// Every request so far.

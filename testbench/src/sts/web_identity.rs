@@ -183,7 +183,10 @@ pub(super) fn assume_role_with_web_identity(
     let expires_at = clock::now() + i64::from(input.duration);
     let credentials = IssuedCredentials {
         access_key_id: format!("ASIA{}", random::string(random::UPPER_ALPHANUMERIC, 16)),
-        secret_access_key: random::string(random::BASE64, 40),
+        secret_access_key: state
+            .next_secrets
+            .pop_front()
+            .unwrap_or_else(|| random::string(random::BASE64, 40)),
         session_token: format!("IQoJb3JpZ2luX2Vj{}", B64.encode(random::bytes(600))),
         expiration: clock::iso8601(expires_at),
         expires_at,
