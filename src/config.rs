@@ -59,7 +59,7 @@ impl Config {
             return Err(Error::input(
                 "aws-region",
                 format!(
-                    "'{region}' is not a region name: lower-case letters, digits and hyphens, like us-east-2"
+                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2, got '{region}'"
                 ),
             ));
         }
@@ -185,7 +185,7 @@ impl Config {
             return Err(Error::input(
                 "managed-session-policies",
                 format!(
-                    "lists {} policies; STS takes at most {MAX_MANAGED_POLICIES}",
+                    "must list at most {MAX_MANAGED_POLICIES} policies (STS's limit), got {}",
                     managed_session_policies.len()
                 ),
             ));
@@ -194,7 +194,7 @@ impl Config {
             return Err(Error::input(
                 "managed-session-policies",
                 format!(
-                    "'{bad}' is not a policy ARN: one per line, like arn:aws:iam::aws:policy/ReadOnlyAccess"
+                    "must list policy ARNs, one per line, like arn:aws:iam::aws:policy/ReadOnlyAccess, got '{bad}'"
                 ),
             ));
         }
@@ -212,7 +212,7 @@ impl Config {
         if let Some(bad) = allowed_account_ids.iter().find(|a| !is_account_id(a)) {
             return Err(Error::input(
                 "allowed-account-ids",
-                format!("'{bad}' is not an AWS account id: a comma-separated list of 12-digit ids"),
+                format!("must be a comma-separated list of 12-digit AWS account ids, got '{bad}'"),
             ));
         }
 
@@ -305,7 +305,7 @@ fn check_session_name(name: &str) -> Result<(), Error> {
     if let Some(c) = name.chars().find(|&c| !is_iam_name_char(c)) {
         return Err(Error::input(
             "role-session-name",
-            format!("'{name}' has '{c}'; allowed are letters, digits and _+=,.@-"),
+            format!("must use only letters, digits and _+=,.@-, got '{name}' (with '{c}')"),
         ));
     }
     Ok(())
@@ -317,7 +317,7 @@ fn role_arn(role: &str) -> Result<String, Error> {
         return Err(Error::input(
             "role-to-assume",
             format!(
-                "'{role}' is a role name; with GitHub OIDC it must be the role's full ARN, like arn:aws:iam::123456789012:role/{role}"
+                "must be the role's full ARN with GitHub OIDC, like arn:aws:iam::123456789012:role/{role}, got the role name '{role}'"
             ),
         ));
     }
@@ -332,7 +332,7 @@ fn role_arn(role: &str) -> Result<String, Error> {
         return Err(Error::input(
             "role-to-assume",
             format!(
-                "'{role}' is not a role ARN: expected arn:aws:iam::123456789012:role/NAME (or a path before NAME)"
+                "must be a role ARN like arn:aws:iam::123456789012:role/NAME (a path may come before NAME), got '{role}'"
             ),
         ));
     }
@@ -429,13 +429,15 @@ mod tests {
         );
         assert!(
             error(&[("INPUT_AWS-REGION", "US-EAST-2")])
-                .starts_with("Input 'aws-region' 'US-EAST-2' is not a region name")
+                .starts_with("Input 'aws-region' must be a region name")
         );
     }
 
     #[test]
     fn role_must_be_a_role_arn() {
-        assert!(error(&[("INPUT_ROLE-TO-ASSUME", "deploy")]).contains("is a role name"));
+        assert!(
+            error(&[("INPUT_ROLE-TO-ASSUME", "deploy")]).contains("got the role name 'deploy'")
+        );
         for bad in [
             "arn:aws:iam::12345678901:role/x",
             "arn:aws:iam::123456789012:user/x",
@@ -444,7 +446,7 @@ mod tests {
             "arn:aws:iam::123456789012:role/a b",
         ] {
             assert!(
-                error(&[("INPUT_ROLE-TO-ASSUME", bad)]).contains("is not a role ARN"),
+                error(&[("INPUT_ROLE-TO-ASSUME", bad)]).contains("must be a role ARN"),
                 "{bad}"
             );
         }
@@ -465,7 +467,7 @@ mod tests {
         assert!(
             error(&[("INPUT_ROLE-SESSION-NAME", &"a".repeat(65))]).contains("2 to 64 characters")
         );
-        assert!(error(&[("INPUT_ROLE-SESSION-NAME", "a b")]).contains("has ' '"));
+        assert!(error(&[("INPUT_ROLE-SESSION-NAME", "a b")]).contains("(with ' ')"));
         let c = config(&[("INPUT_ROLE-SESSION-NAME", "run-1_a+b=c,d.e@f")]).unwrap();
         assert_eq!(c.session_name, "run-1_a+b=c,d.e@f");
     }
@@ -533,7 +535,7 @@ mod tests {
         assert!(error(&[("INPUT_MANAGED-SESSION-POLICIES", &many)]).contains("at most 10"));
         assert!(
             error(&[("INPUT_MANAGED-SESSION-POLICIES", "ReadOnly")])
-                .contains("is not a policy ARN")
+                .contains("must list policy ARNs")
         );
         let c = config(&[("INPUT_ALLOWED-ACCOUNT-IDS", " 123456789012, 210987654321 ,")]).unwrap();
         assert_eq!(c.allowed_account_ids, ["123456789012", "210987654321"]);

@@ -260,12 +260,24 @@ fn sdk_endpoint_environment_is_honoured_without_the_input() {
 fn bad_inputs_fail_before_any_request() {
     let cases: &[(&str, &str, &[&str])] = &[
         ("aws-region", "", &["aws-region", "required"]),
-        ("aws-region", "US_EAST", &["aws-region", "lower-case"]),
-        ("role-to-assume", "deploy", &["role-to-assume", "full ARN"]),
+        (
+            "aws-region",
+            "US_EAST",
+            &["aws-region", "must be a region name", "'US_EAST'"],
+        ),
+        (
+            "role-to-assume",
+            "deploy",
+            &[
+                "role-to-assume",
+                "full ARN",
+                "arn:aws:iam::123456789012:role/deploy",
+            ],
+        ),
         (
             "role-to-assume",
             "arn:aws:iam::1:role/x",
-            &["role-to-assume", "not a role ARN"],
+            &["role-to-assume", "must be a role ARN"],
         ),
         ("role-session-name", "x", &["role-session-name", "2 to 64"]),
         (
@@ -306,7 +318,7 @@ fn bad_inputs_fail_before_any_request() {
         (
             "managed-session-policies",
             "ReadOnly",
-            &["managed-session-policies", "policy ARN"],
+            &["managed-session-policies", "policy ARNs"],
         ),
         (
             "allowed-account-ids",
