@@ -52,3 +52,31 @@ fn no_proxy_matches_hosts_with_or_without_port() {
         (false, false)
     );
 }
+
+#[test]
+fn without_an_endpoint_sts_is_the_regional_one_over_https() {
+    // Nothing answers outside loopback, so the proxy sees the CONNECT and refuses it.
+    let mut bench = Bench::new();
+    let proxy = ForwardProxy::start();
+    let result = bench.run(|s| {
+        s.with("sts-endpoint", "")
+            .with("http-proxy", &proxy.url())
+            .with("no-proxy", "127.0.0.1")
+            .with("disable-retry", "true")
+    });
+    crate::support::assert_failed_with(&result, &["ConnectionError"]);
+    assert_eq!(proxy.requests(), ["sts.us-east-2.amazonaws.com:443"]);
+}
+
+#[test]
+fn the_generic_sdk_endpoint_variable_is_honoured() {
+    let mut bench = Bench::new();
+    let endpoint = bench.sts.endpoint();
+    bench
+        .run(|s| {
+            s.with("sts-endpoint", "")
+                .env("AWS_ENDPOINT_URL", &endpoint)
+        })
+        .assert_success();
+    assert_eq!(bench.sts.requests().len(), 1);
+}
