@@ -47,9 +47,11 @@ impl Bench {
     /// Runs the action's main step with the usual inputs (a role, a region, the stand-in as
     /// `sts-endpoint`, `id-token: write`), as changed by `configure`.
     pub fn run(&mut self, configure: impl FnOnce(Step<'_>) -> Step<'_>) -> StepResult {
+        // The SDK's credential chain must never reach for a real instance metadata service.
         let step = self
             .job
             .step(&self.action)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .id_token(&self.github)
             .with("role-to-assume", ROLE)
             .with("aws-region", REGION)
