@@ -4,6 +4,7 @@
 //! actions are `InvalidAction`), plays injected faults, and records requests and the
 //! credentials it issued.
 
+pub mod sigv4;
 mod validation;
 mod web_identity;
 mod wire;
