@@ -79,6 +79,44 @@ pub enum Error {
     /// The command line was not one the binary knows.
     #[error("Unknown arguments {0:?}: run as the action's main step (no arguments) or 'post'")]
     Usage(Vec<String>),
+
+    /// Neither the profile files' variables nor the home directory's variable is set.
+    #[error(
+        "Cannot locate the AWS profile files: {0} is not set (set it, or set both \
+         AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE)"
+    )]
+    ProfileHome(&'static str),
+
+    /// The profile is already in one of its files and 'overwrite-aws-profile' is not true.
+    #[error(
+        "Failed to write AWS profile '{profile}' to {path}: Profile with name \"{profile}\" already \
+         exists. Please use the overwrite-aws-profile input if you want to overwrite existing \
+         profiles. No profile file was written"
+    )]
+    ProfileExists { profile: String, path: String },
+
+    /// A profile file, or its directory, is not something the action writes to safely.
+    #[error(
+        "Failed to write AWS profile '{profile}': Refusing {path} ({problem}). No profile file was written"
+    )]
+    ProfilePath {
+        profile: String,
+        path: String,
+        problem: &'static str,
+    },
+
+    /// A value would break the profile file's line format.
+    #[error("Failed to write AWS profile '{profile}': the value of {key} holds a line break")]
+    ProfileValue { profile: String, key: &'static str },
+
+    /// Reading, creating or replacing a profile file failed.
+    #[error("Failed to write AWS profile '{profile}': could not {action} {path}: {source}")]
+    ProfileIo {
+        profile: String,
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Error {

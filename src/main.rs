@@ -8,6 +8,7 @@ mod export;
 mod github;
 mod http;
 mod inputs;
+mod profiles;
 mod proxy;
 mod retry;
 mod runner;

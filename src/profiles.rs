@@ -1,0 +1,993 @@
+//! Profile mode (`aws-profile`): the credentials go to the shared credentials file under `[NAME]`
+//! and the region to the config file under `[profile NAME]` (`[default]` for `default`), as
+//! `key = value` lines, instead of to environment variables.
+//!
+//! Unlike a parse-and-reserialise rewrite, everything this module does not own stays byte for
+//! byte: other sections, comments, blank lines, spacing and line endings. Replacing a profile
+//! keeps its header line where it is, drops only its `key = value` lines and puts the new ones
+//! right after the header; a new profile is appended after one blank line. Both files are
+//! checked (profile already there, symbolic links, non-regular files) before either is written,
+//! and each is replaced atomically by a private (0600) temporary file renamed over it.
+
+#![allow(dead_code)] // used by the main step once profile mode lands
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Where the two files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileFiles {
+    pub credentials: PathBuf,
+    pub config: PathBuf,
+}
+
+impl ProfileFiles {
+    /// From `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE` (non-empty, a leading `~` meaning
+    /// the home directory) or the home directory (`HOME`, `USERPROFILE` on Windows) + `.aws/`.
+    pub fn locate(env: impl Fn(&str) -> Option<String>) -> Result<ProfileFiles, Error> {
+        let get = |name: &str| env(name).filter(|value| !value.is_empty());
+        let home_variable = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+        let home = || {
+            get(home_variable)
+                .map(PathBuf::from)
+                .ok_or(Error::ProfileHome(home_variable))
+        };
+        let file = |variable: &str, default_name: &str| match get(variable) {
+            Some(path) => expand_home(&path, home),
+            None => Ok(home()?.join(".aws").join(default_name)),
+        };
+        Ok(ProfileFiles {
+            credentials: file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?,
+            config: file("AWS_CONFIG_FILE", "config")?,
+        })
+    }
+}
+
+/// `~` and `~/…` as the SDKs read them; any other path as given.
+fn expand_home(
+    path: &str,
+    home: impl FnOnce() -> Result<PathBuf, Error>,
+) -> Result<PathBuf, Error> {
+    if path == "~" {
+        return home();
+    }
+    let rest = path
+        .strip_prefix("~/")
+        .or_else(|| path.strip_prefix("~\\").filter(|_| cfg!(windows)));
+    match rest {
+        Some(rest) => Ok(home()?.join(rest)),
+        None => Ok(PathBuf::from(path)),
+    }
+}
+
+/// Checks a profile name; `Err(problem)` is a sentence fragment like "must not contain
+/// whitespace", used by the config validation as `Input 'aws-profile' <problem>, got '<name>'`.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        Err("must not be empty")
+    } else if name.chars().any(char::is_whitespace) {
+        Err("must not contain whitespace")
+    } else if name.contains(['[', ']']) {
+        Err("must not contain brackets")
+    } else if name.contains(['/', '\\']) {
+        Err("must not contain path separators ('/' or '\\')")
+    } else {
+        Ok(())
+    }
+}
+
+/// The credentials written to the profile.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileCredentials<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub session_token: Option<&'a str>,
+}
+
+/// Fails, writing nothing, if either file already has the profile and `!overwrite`, or a path is
+/// unsafe (a symbolic link, in a symbolically linked directory, or not a regular file).
+pub fn check_writable(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<(), Error> {
+    prepare(files, name, overwrite).map(|_| ())
+}
+
+/// Writes both sections, after the checks of [`check_writable`] on both files.
+pub fn write(
+    files: &ProfileFiles,
+    name: &str,
+    creds: &ProfileCredentials<'_>,
+    region: &str,
+    overwrite: bool,
+) -> Result<(), Error> {
+    let mut credential_keys = vec![
+        ("aws_access_key_id", creds.access_key_id),
+        ("aws_secret_access_key", creds.secret_access_key),
+    ];
+    if let Some(token) = creds.session_token.filter(|token| !token.is_empty()) {
+        credential_keys.push(("aws_session_token", token));
+    }
+    let config_keys = [("region", region)];
+    for &(key, value) in credential_keys.iter().chain(&config_keys) {
+        if value.contains(['\n', '\r']) {
+            return Err(Error::ProfileValue {
+                profile: name.to_owned(),
+                key,
+            });
+        }
+    }
+
+    let targets = prepare(files, name, overwrite)?;
+    let mut rendered = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let mut content = target.content.clone().unwrap_or_default();
+        for &kind in &target.kinds {
+            let keys: &[(&str, &str)] = match kind {
+                FileKind::Credentials => &credential_keys,
+                FileKind::Config => &config_keys,
+            };
+            content = render(&content, kind, name, keys);
+        }
+        rendered.push(content);
+    }
+
+    for target in &targets {
+        ensure_directory(name, &target.path)?;
+    }
+    // Every file is fully written and synced beside its target before any target is replaced.
+    let mut staged = Vec::with_capacity(targets.len());
+    for (target, content) in targets.iter().zip(&rendered) {
+        let temp = Staged::create(&target.path, content).map_err(|source| {
+            io_error(name, "write a temporary file beside", &target.path, source)
+        })?;
+        staged.push(temp);
+    }
+    for (temp, content) in staged.into_iter().zip(&rendered) {
+        let path = temp.target.clone();
+        temp.commit(content)
+            .map_err(|source| io_error(name, "replace", &path, source))?;
+    }
+    Ok(())
+}
+
+/// Which of the two files, and so which section name the profile has in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// `[NAME]`.
+    Credentials,
+    /// `[profile NAME]`, or `[default]` for `default`.
+    Config,
+}
+
+impl FileKind {
+    /// The header written for a new section.
+    fn header(self, name: &str) -> String {
+        match self {
+            FileKind::Config if name != "default" => format!("[profile {name}]"),
+            _ => format!("[{name}]"),
+        }
+    }
+
+    /// Whether a header's name (between the brackets, trimmed) is the profile's section. In the
+    /// config file any whitespace may separate `profile` from the name, and `[profile default]`
+    /// is the default profile as well as `[default]`.
+    fn owns(self, header: &[u8], name: &str) -> bool {
+        match self {
+            FileKind::Credentials => header == name.as_bytes(),
+            FileKind::Config => {
+                let mut words = header
+                    .split(u8::is_ascii_whitespace)
+                    .filter(|word| !word.is_empty());
+                match (words.next(), words.next(), words.next()) {
+                    (Some(b"default"), None, None) => name == "default",
+                    (Some(b"profile"), Some(word), None) => word == name.as_bytes(),
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// One file to write, as read before anything is written.
+struct Target {
+    path: PathBuf,
+    /// `None` when the file does not exist yet.
+    content: Option<Vec<u8>>,
+    /// The sections it gets: both when the two variables name the same file.
+    kinds: Vec<FileKind>,
+}
+
+/// Checks the name and both files and reads them: everything that can refuse the write happens
+/// here, before anything is written.
+fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Target>, Error> {
+    check_name(name)
+        .map_err(|problem| Error::input("aws-profile", format!("{problem}, got '{name}'")))?;
+    let mut targets = vec![Target {
+        content: read(name, &files.credentials)?,
+        path: files.credentials.clone(),
+        kinds: vec![FileKind::Credentials],
+    }];
+    if same_file(&files.credentials, &files.config) {
+        targets[0].kinds.push(FileKind::Config);
+    } else {
+        targets.push(Target {
+            content: read(name, &files.config)?,
+            path: files.config.clone(),
+            kinds: vec![FileKind::Config],
+        });
+    }
+    if !overwrite {
+        for target in &targets {
+            let content = target.content.as_deref().unwrap_or_default();
+            if target
+                .kinds
+                .iter()
+                .any(|&kind| has_section(content, kind, name))
+            {
+                return Err(Error::ProfileExists {
+                    profile: name.to_owned(),
+                    path: target.path.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(targets)
+}
+
+/// Whether two paths are one file (the same path, or both resolving to the same place).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (fs::canonicalize(a), fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+/// The directory a file is written in.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Reads a profile file after checking that neither it nor its directory is a symbolic link and
+/// that it is a regular file; `None` if it does not exist.
+fn read(profile: &str, path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let directory = directory_of(path);
+    match fs::symlink_metadata(directory) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(refuse(profile, path, "parent directory is a symbolic link"));
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(refuse(profile, directory, "path is not a directory"));
+        }
+        Ok(_) => {}
+        // Created when the file is written.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(io_error(profile, "inspect", directory, source)),
+    }
+    let before = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(io_error(profile, "inspect", path, source)),
+    };
+    if before.file_type().is_symlink() {
+        return Err(refuse(profile, path, "path is a symbolic link"));
+    }
+    if !before.is_file() {
+        return Err(refuse(profile, path, "path is not a regular file"));
+    }
+    let read_error = |source| io_error(profile, "read", path, source);
+    let mut file = File::open(path).map_err(read_error)?;
+    let opened = file.metadata().map_err(read_error)?;
+    if !opened.is_file() {
+        return Err(refuse(profile, path, "path is not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        // The path was swapped for something else between the check and the open.
+        use std::os::unix::fs::MetadataExt;
+        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+            return Err(refuse(profile, path, "path is a symbolic link"));
+        }
+    }
+    let mut content = Vec::new();
+    file.read_to_end(&mut content).map_err(read_error)?;
+    Ok(Some(content))
+}
+
+/// Creates the file's directory (mode 0700) if it is missing, refusing a symbolic link.
+fn ensure_directory(profile: &str, path: &Path) -> Result<(), Error> {
+    let directory = directory_of(path);
+    match fs::symlink_metadata(directory) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(directory)
+                .map_err(|source| io_error(profile, "create the directory", directory, source))?;
+        }
+        Err(source) => return Err(io_error(profile, "inspect", directory, source)),
+    }
+    match fs::symlink_metadata(directory) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(refuse(profile, directory, "path is a symbolic link"))
+        }
+        Ok(_) => Ok(()),
+        Err(source) => Err(io_error(profile, "inspect", directory, source)),
+    }
+}
+
+fn refuse(profile: &str, path: &Path, problem: &'static str) -> Error {
+    Error::ProfilePath {
+        profile: profile.to_owned(),
+        path: path.display().to_string(),
+        problem,
+    }
+}
+
+fn io_error(profile: &str, action: &'static str, path: &Path, source: io::Error) -> Error {
+    Error::ProfileIo {
+        profile: profile.to_owned(),
+        action,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A file fully written (mode 0600) and synced beside its target, waiting to replace it; removed
+/// if dropped before [`Staged::commit`].
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    fn create(target: &Path, content: &[u8]) -> io::Result<Staged> {
+        let directory = directory_of(target);
+        let file_name = target
+            .file_name()
+            .map_or_else(|| "profile".into(), |name| name.to_string_lossy());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        let mut attempt = 0u32;
+        let (temp, mut file) = loop {
+            let temp = directory.join(format!(
+                ".{file_name}.{}-{nanos:x}-{attempt}.tmp",
+                std::process::id()
+            ));
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            match options.open(&temp) {
+                Ok(file) => break (temp, file),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let staged = Staged {
+            temp,
+            target: target.to_owned(),
+            committed: false,
+        };
+        // Exactly 0600 whatever the umask.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(content)?;
+        file.sync_all()?;
+        Ok(staged)
+    }
+
+    /// Renames the file over its target. On Windows, where that can fail while another process
+    /// has the target open, the content is written to the target directly instead.
+    fn commit(
+        mut self,
+        #[cfg_attr(not(windows), allow(unused_variables))] content: &[u8],
+    ) -> io::Result<()> {
+        match fs::rename(&self.temp, &self.target) {
+            Ok(()) => {
+                self.committed = true;
+                #[cfg(unix)]
+                if let Ok(directory) = File::open(directory_of(&self.target)) {
+                    // Makes the rename itself durable; the data is already synced.
+                    let _ = directory.sync_all();
+                }
+                Ok(())
+            }
+            #[cfg(windows)]
+            Err(_) => fs::write(&self.target, content),
+            #[cfg(not(windows))]
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// What a line of an INI file is, for this module's purposes.
+#[derive(Debug, PartialEq, Eq)]
+enum LineKind<'a> {
+    Blank,
+    /// `#` or `;` first.
+    Comment,
+    /// The name between the brackets, trimmed.
+    Header(&'a [u8]),
+    /// `key = value`, a continuation line, or anything else inside a section.
+    Entry,
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+fn classify(text: &[u8]) -> LineKind<'_> {
+    let text = text.trim_ascii();
+    let text = text.strip_prefix(BOM).unwrap_or(text).trim_ascii();
+    match text.first() {
+        None => LineKind::Blank,
+        Some(b'#' | b';') => LineKind::Comment,
+        Some(b'[') => match text.iter().position(|&b| b == b']') {
+            Some(close) => LineKind::Header(text[1..close].trim_ascii()),
+            None => LineKind::Entry,
+        },
+        Some(_) => LineKind::Entry,
+    }
+}
+
+/// A line without its ending, and its ending (`\n`, `\r\n`, or nothing on an unterminated last
+/// line).
+fn lines(content: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    content.split_inclusive(|&b| b == b'\n').map(|raw| {
+        let text = raw
+            .strip_suffix(b"\r\n")
+            .or_else(|| raw.strip_suffix(b"\n"))
+            .unwrap_or(raw);
+        (text, &raw[text.len()..])
+    })
+}
+
+/// The file's line ending, from its first line: `\r\n` if that ends so, else `\n`.
+fn line_ending(content: &[u8]) -> &'static [u8] {
+    match lines(content).next() {
+        Some((_, b"\r\n")) => b"\r\n",
+        _ => b"\n",
+    }
+}
+
+fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
+    lines(content).any(
+        |(text, _)| matches!(classify(text), LineKind::Header(header) if kind.owns(header, name)),
+    )
+}
+
+/// The file with the profile's section set to `keys`: the section's header stays where it is and
+/// its key lines are replaced, or a new section is appended; every other byte is kept.
+fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
+    let eol = line_ending(content);
+    let mut entries = Vec::new();
+    for (key, value) in keys {
+        entries.extend_from_slice(format!("{key} = {value}").as_bytes());
+        entries.extend_from_slice(eol);
+    }
+
+    let mut out = Vec::with_capacity(content.len() + entries.len() + 64);
+    if has_section(content, kind, name) {
+        let mut inside = false;
+        let mut written = false;
+        for (text, ending) in lines(content) {
+            match classify(text) {
+                LineKind::Header(header) => {
+                    inside = kind.owns(header, name);
+                    out.extend_from_slice(text);
+                    if inside && !written {
+                        out.extend_from_slice(if ending.is_empty() { eol } else { ending });
+                        out.extend_from_slice(&entries);
+                        written = true;
+                    } else {
+                        out.extend_from_slice(ending);
+                    }
+                }
+                LineKind::Entry if inside => {}
+                _ => {
+                    out.extend_from_slice(text);
+                    out.extend_from_slice(ending);
+                }
+            }
+        }
+        return out;
+    }
+
+    out.extend_from_slice(content);
+    if !content.is_empty() {
+        if !content.ends_with(b"\n") {
+            out.extend_from_slice(eol);
+        }
+        let last_is_blank = lines(content)
+            .last()
+            .is_some_and(|(text, _)| classify(text) == LineKind::Blank);
+        if !last_is_blank {
+            out.extend_from_slice(eol);
+        }
+    }
+    out.extend_from_slice(kind.header(name).as_bytes());
+    out.extend_from_slice(eol);
+    out.extend_from_slice(&entries);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREDS: ProfileCredentials<'static> = ProfileCredentials {
+        access_key_id: "AKIA",
+        secret_access_key: "SECRET",
+        session_token: Some("TOKEN"),
+    };
+
+    /// Both files under `<temp>/home/.aws/`, the directory not created yet.
+    fn files_in(dir: &Path) -> ProfileFiles {
+        let aws = dir.join("home").join(".aws");
+        ProfileFiles {
+            credentials: aws.join("credentials"),
+            config: aws.join("config"),
+        }
+    }
+
+    fn text(path: &Path) -> String {
+        fs::read_to_string(path).unwrap()
+    }
+
+    /// Both files with the given contents, in an existing directory.
+    fn existing(dir: &Path, credentials: &str, config: &str) -> ProfileFiles {
+        let files = files_in(dir);
+        fs::create_dir_all(files.credentials.parent().unwrap()).unwrap();
+        fs::write(&files.credentials, credentials).unwrap();
+        fs::write(&files.config, config).unwrap();
+        files
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// Only the two profile files in their directory: no temporary file left behind.
+    fn assert_no_leftovers(files: &ProfileFiles) {
+        let mut names: Vec<String> = fs::read_dir(files.credentials.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["config", "credentials"]);
+    }
+
+    #[test]
+    fn fresh_files_have_the_originals_format_and_private_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
+        );
+        assert_eq!(text(&files.config), "[profile ci]\nregion = us-east-2\n");
+        assert_no_leftovers(&files);
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(files.credentials.parent().unwrap()), 0o700);
+            assert_eq!(mode(&files.credentials), 0o600);
+            assert_eq!(mode(&files.config), 0o600);
+        }
+    }
+
+    #[test]
+    fn default_profile_and_no_session_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        let creds = ProfileCredentials {
+            session_token: None,
+            ..CREDS
+        };
+        write(&files, "default", &creds, "eu-west-1", false).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[default]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n"
+        );
+        assert_eq!(text(&files.config), "[default]\nregion = eu-west-1\n");
+
+        // An empty token is no token either.
+        let creds = ProfileCredentials {
+            session_token: Some(""),
+            ..CREDS
+        };
+        write(&files, "default", &creds, "eu-west-1", true).unwrap();
+        assert!(!text(&files.credentials).contains("aws_session_token"));
+    }
+
+    #[test]
+    fn a_new_profile_keeps_everything_else_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "# team keys\n[default]\naws_access_key_id=OLD\n  ; note\n\n\n[other]  ; inline\nkey   =  spaced";
+        let config = "[default]\nregion = us-west-2\ns3 =\n  max_concurrent_requests = 20\n\n";
+        let files = existing(dir.path(), credentials, config);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&files.config, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            format!(
+                "{credentials}\n\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
+            )
+        );
+        // The file already ends with a blank line: no second one.
+        assert_eq!(
+            text(&files.config),
+            format!("{config}[profile ci]\nregion = us-east-2\n")
+        );
+        assert_no_leftovers(&files);
+        #[cfg(unix)]
+        assert_eq!(mode(&files.config), 0o600);
+    }
+
+    #[test]
+    fn overwrite_replaces_only_the_key_lines_of_that_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[default]\naws_access_key_id = D\n\n[ ci ]   # ours\n# keep me\naws_access_key_id = OLD\naws_session_token = OLDTOKEN\n; and me\n\n[later]\nx = 1\n";
+        let config = "[profile  ci]\nregion = eu-north-1\noutput = json\n\n[profile cix]\nregion = ap-south-1\n[profile ci]\nregion = dup\n";
+        let files = existing(dir.path(), credentials, config);
+        let creds = ProfileCredentials {
+            session_token: None,
+            ..CREDS
+        };
+        write(&files, "ci", &creds, "us-east-2", true).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[default]\naws_access_key_id = D\n\n[ ci ]   # ours\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n# keep me\n; and me\n\n[later]\nx = 1\n"
+        );
+        // A repeated section loses its keys too, so the profile is exactly what was written.
+        assert_eq!(
+            text(&files.config),
+            "[profile  ci]\nregion = us-east-2\n\n[profile cix]\nregion = ap-south-1\n[profile ci]\n"
+        );
+    }
+
+    #[test]
+    fn overwrite_of_an_unterminated_header_adds_its_line_ending() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = existing(
+            dir.path(),
+            "[x]\na = 1\n[ci]",
+            "[profile ci]\r\nregion = old",
+        );
+        write(&files, "ci", &CREDS, "us-east-2", true).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[x]\na = 1\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
+        );
+        assert_eq!(
+            text(&files.config),
+            "[profile ci]\r\nregion = us-east-2\r\n"
+        );
+    }
+
+    #[test]
+    fn an_existing_profile_without_overwrite_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[ci]\naws_access_key_id = OLD\n";
+        let config = "[profile other]\nregion = x\n";
+        let files = existing(dir.path(), credentials, config);
+        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        assert!(matches!(&error, Error::ProfileExists { profile, path }
+            if profile == "ci" && *path == files.credentials.display().to_string()));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "Failed to write AWS profile 'ci' to {}: Profile with name \"ci\" already exists. \
+                 Please use the overwrite-aws-profile input if you want to overwrite existing \
+                 profiles. No profile file was written",
+                files.credentials.display()
+            )
+        );
+        assert!(check_writable(&files, "ci", false).is_err());
+        assert!(check_writable(&files, "ci", true).is_ok());
+        assert_eq!(text(&files.credentials), credentials);
+        assert_eq!(text(&files.config), config);
+        assert_no_leftovers(&files);
+    }
+
+    #[test]
+    fn a_profile_only_in_the_config_file_also_refuses_before_any_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        fs::create_dir_all(files.config.parent().unwrap()).unwrap();
+        let config = "[profile   ci ]\nregion = x\n";
+        fs::write(&files.config, config).unwrap();
+        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        assert!(matches!(&error, Error::ProfileExists { path, .. }
+            if *path == files.config.display().to_string()));
+        assert!(!files.credentials.exists());
+        assert_eq!(text(&files.config), config);
+
+        // `[profile default]` is the default profile too; a bare `[ci]` in the config file is not
+        // a profile.
+        fs::write(&files.config, "[profile default]\n[ci]\n").unwrap();
+        assert!(check_writable(&files, "default", false).is_err());
+        assert!(check_writable(&files, "ci", false).is_ok());
+    }
+
+    #[test]
+    fn crlf_files_keep_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[a]\r\nk = v\r\n";
+        let config = "[profile ci]\r\nregion = old\r\n\r\n[default]\r\nregion = x\r\n";
+        let files = existing(dir.path(), credentials, config);
+        write(&files, "ci", &CREDS, "us-east-2", true).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[a]\r\nk = v\r\n\r\n[ci]\r\naws_access_key_id = AKIA\r\naws_secret_access_key = SECRET\r\naws_session_token = TOKEN\r\n"
+        );
+        assert_eq!(
+            text(&files.config),
+            "[profile ci]\r\nregion = us-east-2\r\n\r\n[default]\r\nregion = x\r\n"
+        );
+    }
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn locates_the_files_from_the_environment() {
+        let home = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+        // An empty variable counts as unset.
+        let files = ProfileFiles::locate(env(&[(home, "/h"), ("AWS_SHARED_CREDENTIALS_FILE", "")]))
+            .unwrap();
+        assert_eq!(
+            files,
+            ProfileFiles {
+                credentials: Path::new("/h").join(".aws").join("credentials"),
+                config: Path::new("/h").join(".aws").join("config"),
+            }
+        );
+        let files = ProfileFiles::locate(env(&[
+            (home, "/h"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/x/creds"),
+            ("AWS_CONFIG_FILE", "~/cfg"),
+        ]))
+        .unwrap();
+        assert_eq!(files.credentials, PathBuf::from("/x/creds"));
+        assert_eq!(files.config, Path::new("/h").join("cfg"));
+        // No home needed when both are set.
+        let files = ProfileFiles::locate(env(&[
+            ("AWS_SHARED_CREDENTIALS_FILE", "c"),
+            ("AWS_CONFIG_FILE", "d"),
+        ]))
+        .unwrap();
+        assert_eq!(files.credentials, PathBuf::from("c"));
+        assert_eq!(files.config, PathBuf::from("d"));
+        let error = ProfileFiles::locate(env(&[("AWS_CONFIG_FILE", "d")])).unwrap_err();
+        assert!(matches!(error, Error::ProfileHome(variable) if variable == home));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "Cannot locate the AWS profile files: {home} is not set (set it, or set both \
+                 AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE)"
+            )
+        );
+    }
+
+    #[test]
+    fn writes_to_the_paths_the_variables_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("a").join("creds");
+        let config = dir.path().join("b").join("nested").join("cfg");
+        let env = |name: &str| match name {
+            "AWS_SHARED_CREDENTIALS_FILE" => Some(credentials.display().to_string()),
+            "AWS_CONFIG_FILE" => Some(config.display().to_string()),
+            _ => None,
+        };
+        let files = ProfileFiles::locate(env).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        assert!(text(&credentials).starts_with("[ci]\naws_access_key_id = AKIA\n"));
+        assert_eq!(text(&config), "[profile ci]\nregion = us-east-2\n");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&dir.path().join("b")), 0o700);
+            assert_eq!(mode(config.parent().unwrap()), 0o700);
+        }
+    }
+
+    #[test]
+    fn one_file_for_both_gets_both_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aws");
+        fs::write(&path, "[x]\n").unwrap();
+        let files = ProfileFiles {
+            credentials: path.clone(),
+            config: path.clone(),
+        };
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        assert_eq!(
+            text(&path),
+            "[x]\n\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
+        );
+        assert!(check_writable(&files, "ci", false).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_refused_and_nothing_is_written() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::write(&elsewhere, "[keep]\n").unwrap();
+
+        // The credentials file is a link; the config file must not be written either.
+        let files = files_in(dir.path());
+        fs::create_dir_all(files.credentials.parent().unwrap()).unwrap();
+        symlink(&elsewhere, &files.credentials).unwrap();
+        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfilePath { problem: "path is a symbolic link", path, .. }
+            if *path == files.credentials.display().to_string())
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "Failed to write AWS profile 'ci': Refusing {} (path is a symbolic link). \
+                 No profile file was written",
+                files.credentials.display()
+            )
+        );
+        assert!(!files.config.exists());
+        assert_eq!(text(&elsewhere), "[keep]\n");
+
+        // The config file's directory is a link.
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let linked = dir.path().join("linked");
+        symlink(&real, &linked).unwrap();
+        let files = ProfileFiles {
+            credentials: dir.path().join("plain").join("credentials"),
+            config: linked.join("config"),
+        };
+        let error = write(&files, "ci", &CREDS, "us-east-2", true).unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfilePath { problem: "parent directory is a symbolic link", path, .. }
+            if *path == files.config.display().to_string())
+        );
+        assert!(!dir.path().join("plain").exists());
+        assert_eq!(fs::read_dir(&real).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_directory_at_the_path_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        fs::create_dir_all(&files.config).unwrap();
+        let error = write(&files, "ci", &CREDS, "us-east-2", true).unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfilePath { problem: "path is not a regular file", path, .. }
+            if *path == files.config.display().to_string())
+        );
+        assert!(!files.credentials.exists());
+
+        // A file where the directory should be.
+        let files = ProfileFiles {
+            credentials: dir
+                .path()
+                .join("home")
+                .join(".aws")
+                .join("config")
+                .join("x"),
+            config: dir.path().join("other"),
+        };
+        fs::remove_dir(dir.path().join("home").join(".aws").join("config")).unwrap();
+        fs::write(dir.path().join("home").join(".aws").join("config"), "").unwrap();
+        let error = check_writable(&files, "ci", false).unwrap_err();
+        assert!(matches!(
+            error,
+            Error::ProfilePath {
+                problem: "path is not a directory",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn line_breaks_in_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        let creds = ProfileCredentials {
+            session_token: Some("a\nregion = evil"),
+            ..CREDS
+        };
+        let error = write(&files, "ci", &creds, "us-east-2", false).unwrap_err();
+        assert!(matches!(
+            error,
+            Error::ProfileValue {
+                key: "aws_session_token",
+                ..
+            }
+        ));
+        let error = write(&files, "ci", &CREDS, "us-east-2\r", false).unwrap_err();
+        assert!(matches!(error, Error::ProfileValue { key: "region", .. }));
+        assert!(!files.credentials.parent().unwrap().exists());
+    }
+
+    #[test]
+    fn checks_profile_names() {
+        for name in ["ci", "default", "my-profile_1.prod", "prod@acct", "ünïcode"] {
+            assert_eq!(check_name(name), Ok(()), "{name}");
+        }
+        for (name, problem) in [
+            ("", "must not be empty"),
+            ("a b", "must not contain whitespace"),
+            (" ", "must not contain whitespace"),
+            ("a\tb", "must not contain whitespace"),
+            ("a\nb", "must not contain whitespace"),
+            ("a\u{a0}b", "must not contain whitespace"),
+            ("[ci]", "must not contain brackets"),
+            ("ci]", "must not contain brackets"),
+            ("../ci", "must not contain path separators ('/' or '\\')"),
+            ("a\\b", "must not contain path separators ('/' or '\\')"),
+        ] {
+            assert_eq!(check_name(name), Err(problem), "{name:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let error = check_writable(&files_in(dir.path()), "a b", false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Input 'aws-profile' must not contain whitespace, got 'a b'"
+        );
+    }
+
+    #[test]
+    fn classifies_lines() {
+        assert_eq!(classify(b"  "), LineKind::Blank);
+        assert_eq!(classify(b" # x"), LineKind::Comment);
+        assert_eq!(classify(b";x"), LineKind::Comment);
+        assert_eq!(
+            classify(b"\xef\xbb\xbf[ a b ] ; c"),
+            LineKind::Header(b"a b")
+        );
+        assert_eq!(classify(b"[open"), LineKind::Entry);
+        assert_eq!(classify(b"k = v"), LineKind::Entry);
+        assert_eq!(line_ending(b"a\r\nb\n"), b"\r\n");
+        assert_eq!(line_ending(b"a\nb\r\n"), b"\n");
+        assert_eq!(line_ending(b"a"), b"\n");
+    }
+}
