@@ -1,12 +1,15 @@
 //! All validation in one place: raw [`Inputs`] and the runner's environment become one typed
 //! [`Config`] before any network call. After this, no value needs checking again.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::inputs::Inputs;
+use crate::profiles::{self, ProfileFiles};
 use crate::proxy::Proxy;
 use crate::retry::RetryPolicy;
+use crate::tags::{self, SessionTags};
 
 pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
 pub const DEFAULT_DURATION_SECONDS: i32 = 3600;
@@ -17,13 +20,13 @@ const MAX_MANAGED_POLICIES: usize = 10;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub region: String,
-    pub role_arn: String,
-    pub session_name: String,
-    pub duration_seconds: i32,
-    /// `None` asks GitHub for a token with its default audience.
-    pub audience: Option<String>,
-    pub inline_session_policy: Option<String>,
-    pub managed_session_policies: Vec<String>,
+    /// Where the first credentials come from.
+    pub source: Source,
+    /// The role to assume with them, if any.
+    pub role: Option<RoleRequest>,
+    /// Write the credentials to this profile of the shared files.
+    pub profile: Option<Profile>,
+    pub use_existing_credentials: bool,
     pub mask_account_id: bool,
     pub output_credentials: bool,
     pub output_env_credentials: bool,
@@ -34,9 +37,47 @@ pub struct Config {
     pub timeout: Option<Duration>,
     pub sts_endpoint: Option<String>,
     pub proxy: Option<Proxy>,
-    /// Set but ignored with OIDC, as in the original (a warning says so).
-    pub custom_tags_ignored: bool,
-    pub id_token_request: IdTokenRequest,
+    /// `md/…` entries for the STS user agent (the run id, attempt and action).
+    pub user_agent_metadata: Vec<String>,
+    /// Warnings the original gives for these inputs, to print before anything else.
+    pub warnings: Vec<String>,
+    /// A role is set, but neither OIDC nor keys are available: say that OIDC needs a permission.
+    pub oidc_hint: bool,
+}
+
+/// Where the first credentials come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The job's GitHub OIDC token.
+    GithubOidc {
+        request: IdTokenRequest,
+        /// `None` asks GitHub for a token with its default audience.
+        audience: Option<String>,
+    },
+    /// A web identity token in a file (e.g. a Kubernetes service account token).
+    TokenFile(PathBuf),
+    /// Access keys given as inputs.
+    AccessKeys(Keys),
+    /// The credentials already in the environment (`role-chaining`).
+    Chaining,
+    /// Whatever the SDK's default chain finds: environment, profile, container or instance role.
+    Ambient,
+}
+
+/// Long-term or temporary access keys.
+#[derive(Clone)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where and how to ask the runner for the job's OIDC token.
@@ -46,12 +87,56 @@ pub struct IdTokenRequest {
     pub bearer: String,
 }
 
+/// The role to assume and the session's settings.
+#[derive(Debug, Clone)]
+pub struct RoleRequest {
+    pub role: RoleRef,
+    pub session_name: String,
+    pub duration_seconds: i32,
+    pub external_id: Option<String>,
+    pub inline_session_policy: Option<String>,
+    pub managed_session_policies: Vec<String>,
+    /// Sent with `AssumeRole` only; `None` when tagging is skipped.
+    pub tags: Option<SessionTags>,
+}
+
+/// A role given as an ARN, or as a bare name completed from the source credentials' account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleRef {
+    Arn(String),
+    Name(String),
+}
+
+impl RoleRef {
+    /// The ARN, completing a name with the partition and account of `caller_arn`.
+    pub fn arn(&self, caller_arn: Option<&str>) -> Option<String> {
+        match self {
+            RoleRef::Arn(arn) => Some(arn.clone()),
+            RoleRef::Name(name) => {
+                let mut parts = caller_arn?.split(':');
+                let partition = parts.nth(1)?;
+                let account = parts.nth(2)?;
+                Some(format!("arn:{partition}:iam::{account}:role/{name}"))
+            }
+        }
+    }
+}
+
+/// The shared-files profile to write.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub overwrite: bool,
+    pub files: ProfileFiles,
+}
+
 impl Config {
     /// Validates the inputs and the runner environment read through `env`.
     pub fn from_inputs(
         inputs: &Inputs,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs
             .get("aws-region")
             .ok_or_else(|| Error::input("aws-region", "is required (for example us-east-2)"))?;
@@ -65,71 +150,51 @@ impl Config {
         }
 
         // Every boolean is checked even where this mode does not use it.
-        let aws_profile = inputs.get("aws-profile");
+        let profile_name = inputs.get("aws-profile");
         let output_env_credentials =
-            inputs.boolean("output-env-credentials", aws_profile.is_none())?;
+            inputs.boolean("output-env-credentials", profile_name.is_none())?;
         let mask_account_id = inputs.boolean("mask-aws-account-id", false)?;
         let output_credentials = inputs.boolean("output-credentials", false)?;
         let unset_current_credentials = inputs.boolean("unset-current-credentials", false)?;
         let disable_retry = inputs.boolean("disable-retry", false)?;
         let special_characters_workaround =
             inputs.boolean("special-characters-workaround", false)?;
-        let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
-        let role_chaining = inputs.boolean("role-chaining", false)?;
         let use_existing_credentials = inputs.boolean("use-existing-credentials", false)?;
-        inputs.boolean("overwrite-aws-profile", false)?;
+        let overwrite_profile = inputs.boolean("overwrite-aws-profile", false)?;
         inputs.boolean("role-skip-session-tagging", false)?;
+        inputs.boolean("role-chaining", false)?;
+        inputs.boolean("force-skip-oidc", false)?;
 
-        let role = inputs.get("role-to-assume");
-        let access_key = inputs.get("aws-access-key-id");
-        let token_file = inputs.get("web-identity-token-file");
-        if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
-            return Err(Error::input(
-                "force-skip-oidc",
-                "is true and 'role-to-assume' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too",
-            ));
+        let (source, oidc_hint) = source(inputs, &env)?;
+        let mut warnings = Vec::new();
+        let custom_tags = custom_tags(inputs, &env)?;
+        if custom_tags.is_some()
+            && matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_))
+        {
+            warnings.push(
+                "'custom-tags' is set but will be ignored because session tags cannot be applied \
+                 when using OIDC or web identity token authentication. Tags are controlled by the \
+                 identity provider token claims in these authentication flows."
+                    .to_owned(),
+            );
         }
-        for name in [
-            "aws-access-key-id",
-            "aws-secret-access-key",
-            "aws-session-token",
-            "web-identity-token-file",
-            "aws-profile",
-        ] {
-            if inputs.get(name).is_some() {
-                return Err(Error::Unsupported(name));
-            }
-        }
-        if role_chaining {
-            return Err(Error::Unsupported("role-chaining"));
-        }
-        if use_existing_credentials {
-            return Err(Error::Unsupported("use-existing-credentials"));
-        }
-        let Some(role) = role else {
-            return Err(Error::UnsupportedMode(
-                "Using the runner's existing AWS credentials (no 'role-to-assume')",
-            ));
+        let role = match inputs.get("role-to-assume") {
+            None => None,
+            Some(role) => Some(role_request(inputs, &env, role, &source, custom_tags)?),
         };
-        let role_arn = role_arn(role)?;
 
-        let session_name = inputs
-            .get("role-session-name")
-            .unwrap_or(DEFAULT_SESSION_NAME)
-            .to_owned();
-        check_session_name(&session_name)?;
-
-        let duration_seconds = match inputs.get("role-duration-seconds") {
-            None => DEFAULT_DURATION_SECONDS,
-            Some(v) => whole_number(v)
-                .filter(|n| (900..=43200).contains(n))
-                .and_then(|n| i32::try_from(n).ok())
-                .ok_or_else(|| {
-                    Error::input(
-                        "role-duration-seconds",
-                        format!("must be a whole number of seconds from 900 to 43200 (and at most the role's maximum), got '{v}'"),
-                    )
-                })?,
+        let profile = match profile_name {
+            None => None,
+            Some(name) => {
+                profiles::check_name(name).map_err(|problem| {
+                    Error::input("aws-profile", format!("{problem}, got '{name}'"))
+                })?;
+                Some(Profile {
+                    name: name.to_owned(),
+                    overwrite: overwrite_profile,
+                    files: ProfileFiles::locate(env)?,
+                })
+            }
         };
 
         let max_attempts = match inputs.get("retry-max-attempts") {
@@ -166,38 +231,6 @@ impl Config {
                 }
             },
         };
-
-        let inline_session_policy = inputs.get("inline-session-policy").map(str::to_owned);
-        if let Some(policy) = &inline_session_policy {
-            if serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object()) {
-                return Err(Error::input(
-                    "inline-session-policy",
-                    "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
-                ));
-            }
-        }
-        let managed_session_policies: Vec<String> = inputs
-            .lines("managed-session-policies")
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        if managed_session_policies.len() > MAX_MANAGED_POLICIES {
-            return Err(Error::input(
-                "managed-session-policies",
-                format!(
-                    "must list at most {MAX_MANAGED_POLICIES} policies (STS's limit), got {}",
-                    managed_session_policies.len()
-                ),
-            ));
-        }
-        if let Some(bad) = managed_session_policies.iter().find(|p| !is_policy_arn(p)) {
-            return Err(Error::input(
-                "managed-session-policies",
-                format!(
-                    "must list policy ARNs, one per line, like arn:aws:iam::aws:policy/ReadOnlyAccess, got '{bad}'"
-                ),
-            ));
-        }
 
         let allowed_account_ids: Vec<String> = inputs
             .get("allowed-account-ids")
@@ -236,27 +269,22 @@ impl Config {
             })?),
         };
 
-        let non_empty = |name: &str| env(name).filter(|v| !v.is_empty());
-        let Some(bearer) = non_empty("ACTIONS_ID_TOKEN_REQUEST_TOKEN") else {
-            return Err(Error::NoIdTokenPermission);
-        };
-        let url = non_empty("ACTIONS_ID_TOKEN_REQUEST_URL")
-            .ok_or(Error::RunnerEnv("ACTIONS_ID_TOKEN_REQUEST_URL"))?;
-        if output_env_credentials && non_empty("GITHUB_ENV").is_none() {
+        if output_env_credentials && env("GITHUB_ENV").is_none() {
             return Err(Error::RunnerEnv("GITHUB_ENV"));
         }
-        if (output_env_credentials || output_credentials) && non_empty("GITHUB_OUTPUT").is_none() {
+        if env("GITHUB_OUTPUT").is_none() {
             return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
         }
 
+        let (user_agent_metadata, ua_warnings) = user_agent_metadata(&env);
+        warnings.extend(ua_warnings);
+
         Ok(Config {
             region: region.to_owned(),
-            role_arn,
-            session_name,
-            duration_seconds,
-            audience: inputs.get("audience").map(str::to_owned),
-            inline_session_policy,
-            managed_session_policies,
+            source,
+            role,
+            profile,
+            use_existing_credentials,
             mask_account_id,
             output_credentials,
             output_env_credentials,
@@ -267,10 +295,239 @@ impl Config {
             timeout,
             sts_endpoint,
             proxy,
-            custom_tags_ignored: inputs.get("custom-tags").is_some(),
-            id_token_request: IdTokenRequest { url, bearer },
+            user_agent_metadata,
+            warnings,
+            oidc_hint,
         })
     }
+}
+
+/// Chooses the source of the first credentials the way the original does, and whether to hint
+/// at the missing `id-token` permission.
+fn source(inputs: &Inputs, env: &impl Fn(&str) -> Option<String>) -> Result<(Source, bool), Error> {
+    let role = inputs.get("role-to-assume");
+    let access_key = inputs.get("aws-access-key-id");
+    let token_file = inputs.get("web-identity-token-file");
+    let chaining = inputs.boolean("role-chaining", false)?;
+    let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
+    let oidc_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+
+    if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
+        return Err(Error::input(
+            "force-skip-oidc",
+            "is true and 'role-to-assume' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too",
+        ));
+    }
+    if let Some(access_key_id) = access_key {
+        let secret_access_key = inputs.get("aws-secret-access-key").ok_or_else(|| {
+            Error::input(
+                "aws-secret-access-key",
+                "is required when 'aws-access-key-id' is set",
+            )
+        })?;
+        let keys = Keys {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+            session_token: inputs.get("aws-session-token").map(str::to_owned),
+        };
+        return Ok((Source::AccessKeys(keys), false));
+    }
+    if let Some(token) = oidc_token
+        .filter(|_| role.is_some() && !force_skip_oidc && token_file.is_none() && !chaining)
+    {
+        let url = env("ACTIONS_ID_TOKEN_REQUEST_URL")
+            .ok_or(Error::RunnerEnv("ACTIONS_ID_TOKEN_REQUEST_URL"))?;
+        let request = IdTokenRequest { url, bearer: token };
+        let audience = inputs.get("audience").map(str::to_owned);
+        return Ok((Source::GithubOidc { request, audience }, false));
+    }
+    if let Some(file) = token_file {
+        if role.is_none() {
+            return Err(Error::input(
+                "web-identity-token-file",
+                "needs 'role-to-assume': the token is exchanged for that role's credentials",
+            ));
+        }
+        let path = PathBuf::from(file);
+        let path = if path.is_absolute() {
+            path
+        } else {
+            PathBuf::from(env("GITHUB_WORKSPACE").ok_or(Error::RunnerEnv("GITHUB_WORKSPACE"))?)
+                .join(path)
+        };
+        return Ok((Source::TokenFile(path), false));
+    }
+    if chaining {
+        return Ok((Source::Chaining, false));
+    }
+    let hint =
+        role.is_some() && !force_skip_oidc && env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").is_none();
+    Ok((Source::Ambient, hint))
+}
+
+/// `custom-tags`, checked wherever it is set (as in the original, even where it is ignored).
+fn custom_tags(
+    inputs: &Inputs,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<Vec<(String, String)>>, Error> {
+    let Some(text) = inputs.get("custom-tags") else {
+        return Ok(None);
+    };
+    tags::parse_custom(text, tags::default_count(env))
+        .map(Some)
+        .map_err(|problem| Error::input("custom-tags", problem))
+}
+
+fn role_request(
+    inputs: &Inputs,
+    env: &impl Fn(&str) -> Option<String>,
+    role: &str,
+    source: &Source,
+    custom_tags: Option<Vec<(String, String)>>,
+) -> Result<RoleRequest, Error> {
+    let web_identity = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
+    let role = if role.starts_with("arn:") {
+        RoleRef::Arn(role_arn(role)?)
+    } else if web_identity {
+        return Err(Error::input(
+            "role-to-assume",
+            format!(
+                "must be the role's full ARN with a web identity, like arn:aws:iam::123456789012:role/{role}, got the role name '{role}'"
+            ),
+        ));
+    } else if !role.is_empty() && role.len() <= 64 && role.chars().all(is_iam_name_char) {
+        RoleRef::Name(role.to_owned())
+    } else {
+        return Err(Error::input(
+            "role-to-assume",
+            format!(
+                "must be a role ARN like arn:aws:iam::123456789012:role/NAME, or a role name, got '{role}'"
+            ),
+        ));
+    };
+
+    let session_name = inputs
+        .get("role-session-name")
+        .unwrap_or(DEFAULT_SESSION_NAME)
+        .to_owned();
+    check_session_name(&session_name)?;
+
+    let duration_seconds = match inputs.get("role-duration-seconds") {
+        None => DEFAULT_DURATION_SECONDS,
+        Some(v) => whole_number(v)
+            .filter(|n| (900..=43200).contains(n))
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| {
+                Error::input(
+                    "role-duration-seconds",
+                    format!("must be a whole number of seconds from 900 to 43200 (and at most the role's maximum), got '{v}'"),
+                )
+            })?,
+    };
+
+    let inline_session_policy = inputs.get("inline-session-policy").map(str::to_owned);
+    if let Some(policy) = &inline_session_policy {
+        if serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object()) {
+            return Err(Error::input(
+                "inline-session-policy",
+                "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
+            ));
+        }
+    }
+    let managed_session_policies: Vec<String> = inputs
+        .lines("managed-session-policies")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if managed_session_policies.len() > MAX_MANAGED_POLICIES {
+        return Err(Error::input(
+            "managed-session-policies",
+            format!(
+                "must list at most {MAX_MANAGED_POLICIES} policies (STS's limit), got {}",
+                managed_session_policies.len()
+            ),
+        ));
+    }
+    if let Some(bad) = managed_session_policies.iter().find(|p| !is_policy_arn(p)) {
+        return Err(Error::input(
+            "managed-session-policies",
+            format!(
+                "must list policy ARNs, one per line, like arn:aws:iam::aws:policy/ReadOnlyAccess, got '{bad}'"
+            ),
+        ));
+    }
+
+    let external_id = inputs.get("role-external-id").map(str::to_owned);
+    if let Some(id) = &external_id {
+        let len = id.chars().count();
+        if !(2..=1224).contains(&len)
+            || !id
+                .chars()
+                .all(|c| is_iam_name_char(c) || c == ':' || c == '/')
+        {
+            return Err(Error::input(
+                "role-external-id",
+                format!("must be 2 to 1224 letters, digits and _+=,.@:/-, got '{id}'"),
+            ));
+        }
+    }
+
+    let tags = if web_identity || inputs.boolean("role-skip-session-tagging", false)? {
+        None
+    } else {
+        for var in [
+            "GITHUB_REPOSITORY",
+            "GITHUB_WORKFLOW",
+            "GITHUB_ACTION",
+            "GITHUB_ACTOR",
+            "GITHUB_SHA",
+        ] {
+            if env(var).is_none() {
+                return Err(Error::RunnerEnv(var));
+            }
+        }
+        Some(SessionTags::new(
+            env,
+            custom_tags.unwrap_or_default(),
+            &inputs.lines("transitive-tag-keys"),
+        ))
+    };
+
+    Ok(RoleRequest {
+        role,
+        session_name,
+        duration_seconds,
+        external_id,
+        inline_session_policy,
+        managed_session_policies,
+        tags,
+    })
+}
+
+/// The run's id, attempt and action for the user agent, as the original sends them; a value of
+/// an unexpected form is left out with a warning.
+fn user_agent_metadata(env: &impl Fn(&str) -> Option<String>) -> (Vec<String>, Vec<String>) {
+    let fields = [
+        ("GITHUB_ACTION", "action", 128),
+        ("GITHUB_RUN_ID", "run_id", 20),
+        ("GITHUB_RUN_ATTEMPT", "attempt", 10),
+    ];
+    let allowed = |label: &str, c: char| match label {
+        "action" => c.is_ascii_alphanumeric() || c == '_' || c == '-',
+        _ => c.is_ascii_digit(),
+    };
+    let (mut metadata, mut warnings) = (Vec::new(), Vec::new());
+    for (var, label, max) in fields {
+        let Some(value) = env(var) else { continue };
+        if value.len() <= max && value.chars().all(|c| allowed(label, c)) {
+            metadata.push(format!("md/{label}#{value}"));
+        } else {
+            warnings.push(format!(
+                "{var} has unexpected format; omitting from User-Agent"
+            ));
+        }
+    }
+    (metadata, warnings)
 }
 
 fn is_region(s: &str) -> bool {
@@ -392,6 +649,14 @@ mod tests {
             ),
             ("GITHUB_ENV", "/tmp/env"),
             ("GITHUB_OUTPUT", "/tmp/out"),
+            ("GITHUB_WORKSPACE", "/work/space"),
+            ("GITHUB_REPOSITORY", "o/r"),
+            ("GITHUB_WORKFLOW", "CI"),
+            ("GITHUB_ACTION", "__run"),
+            ("GITHUB_ACTOR", "octocat"),
+            ("GITHUB_SHA", "abc"),
+            ("GITHUB_RUN_ID", "42"),
+            ("HOME", "/home/runner"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -407,14 +672,25 @@ mod tests {
         config(pairs).unwrap_err().to_string()
     }
 
+    fn role(c: &Config) -> &RoleRequest {
+        c.role.as_ref().expect("a role")
+    }
+
     #[test]
     fn defaults_match_the_original() {
         let c = config(&[]).unwrap();
         assert_eq!(c.region, "us-east-2");
-        assert_eq!(c.role_arn, ROLE);
-        assert_eq!(c.session_name, "GitHubActions");
-        assert_eq!(c.duration_seconds, 3600);
-        assert_eq!(c.audience.as_deref(), Some("sts.amazonaws.com"));
+        assert_eq!(role(&c).role, RoleRef::Arn(ROLE.into()));
+        assert_eq!(role(&c).session_name, "GitHubActions");
+        assert_eq!(role(&c).duration_seconds, 3600);
+        assert!(role(&c).tags.is_none(), "no tags with OIDC");
+        let Source::GithubOidc { audience, request } = &c.source else {
+            panic!("OIDC: {:?}", c.source)
+        };
+        assert_eq!(audience.as_deref(), Some("sts.amazonaws.com"));
+        assert_eq!(request.bearer, "bearer");
+        assert_eq!(c.user_agent_metadata, ["md/action#__run", "md/run_id#42"]);
+        assert!(c.warnings.is_empty() && !c.oidc_hint);
         assert_eq!(c.retry.max_attempts, 12);
         assert!(c.output_env_credentials);
         assert!(!c.output_credentials && !c.mask_account_id);
@@ -454,10 +730,8 @@ mod tests {
             "arn:aws-us-gov:iam::123456789012:role/x",
             "arn:aws-cn:iam::123456789012:role/path/to/x",
         ] {
-            assert_eq!(
-                config(&[("INPUT_ROLE-TO-ASSUME", good)]).unwrap().role_arn,
-                good
-            );
+            let c = config(&[("INPUT_ROLE-TO-ASSUME", good)]).unwrap();
+            assert_eq!(role(&c).role, RoleRef::Arn(good.into()));
         }
     }
 
@@ -469,17 +743,13 @@ mod tests {
         );
         assert!(error(&[("INPUT_ROLE-SESSION-NAME", "a b")]).contains("(with ' ')"));
         let c = config(&[("INPUT_ROLE-SESSION-NAME", "run-1_a+b=c,d.e@f")]).unwrap();
-        assert_eq!(c.session_name, "run-1_a+b=c,d.e@f");
+        assert_eq!(role(&c).session_name, "run-1_a+b=c,d.e@f");
     }
 
     #[test]
     fn numbers_are_checked() {
-        assert_eq!(
-            config(&[("INPUT_ROLE-DURATION-SECONDS", "900")])
-                .unwrap()
-                .duration_seconds,
-            900
-        );
+        let c = config(&[("INPUT_ROLE-DURATION-SECONDS", "900")]).unwrap();
+        assert_eq!(role(&c).duration_seconds, 900);
         for bad in ["899", "43201", "1h", "-1", "3600.5"] {
             assert!(
                 error(&[("INPUT_ROLE-DURATION-SECONDS", bad)])
@@ -555,29 +825,132 @@ mod tests {
     }
 
     #[test]
-    fn other_modes_say_not_supported_yet() {
-        assert!(
-            error(&[("INPUT_AWS-ACCESS-KEY-ID", "AKIA")])
-                .starts_with("Input 'aws-access-key-id' is not supported yet")
+    fn modes_are_chosen_like_the_original() {
+        let keys = [
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAEXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        let c = config(&keys).unwrap();
+        let Source::AccessKeys(k) = &c.source else {
+            panic!("{:?}", c.source)
+        };
+        assert_eq!(
+            (k.access_key_id.as_str(), k.session_token.as_ref()),
+            ("AKIAEXAMPLE", None)
         );
+        let tags = role(&c).tags.as_ref().expect("tags with AssumeRole");
+        assert_eq!(tags.tags[0], ("GitHub".to_owned(), "Actions".to_owned()));
+        assert!(error(&keys[..1]).starts_with(
+            "Input 'aws-secret-access-key' is required when 'aws-access-key-id' is set"
+        ));
+
+        let c = config(&[("INPUT_WEB-IDENTITY-TOKEN-FILE", "token")]).unwrap();
         assert!(
-            error(&[("INPUT_ROLE-CHAINING", "true")])
-                .starts_with("Input 'role-chaining' is not supported yet")
+            matches!(&c.source, Source::TokenFile(p) if p == &PathBuf::from("/work/space/token"))
         );
-        assert!(error(&[("INPUT_ROLE-TO-ASSUME", "")]).contains("not supported yet"));
+        let c = config(&[("INPUT_WEB-IDENTITY-TOKEN-FILE", "/abs/token")]).unwrap();
+        assert!(matches!(&c.source, Source::TokenFile(p) if p == &PathBuf::from("/abs/token")));
+        assert!(
+            error(&[
+                ("INPUT_WEB-IDENTITY-TOKEN-FILE", "t"),
+                ("INPUT_ROLE-TO-ASSUME", "")
+            ])
+            .starts_with("Input 'web-identity-token-file' needs 'role-to-assume'")
+        );
+
+        let c = config(&[("INPUT_ROLE-CHAINING", "true")]).unwrap();
+        assert!(matches!(c.source, Source::Chaining));
+        let c = config(&[("INPUT_ROLE-TO-ASSUME", "")]).unwrap();
+        assert!(matches!(c.source, Source::Ambient) && c.role.is_none() && !c.oidc_hint);
+        let c = config(&[("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")]).unwrap();
+        assert!(matches!(c.source, Source::Ambient) && c.oidc_hint);
         assert!(
             error(&[("INPUT_ROLE-CHAINING", "maybe")])
                 .starts_with("Input 'role-chaining' must be a boolean")
         );
+        assert!(error(&[("INPUT_FORCE-SKIP-OIDC", "true")]).starts_with("Input 'force-skip-oidc'"));
+        assert!(error(&[("GITHUB_ENV", "")]).starts_with("GITHUB_ENV is not set"));
     }
 
     #[test]
-    fn oidc_needs_the_id_token_permission() {
-        assert!(
-            error(&[("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")])
-                .contains("permissions: id-token: write")
+    fn role_names_need_source_credentials() {
+        let c = config(&[
+            ("INPUT_ROLE-TO-ASSUME", "deploy"),
+            ("INPUT_ROLE-CHAINING", "true"),
+        ])
+        .unwrap();
+        assert_eq!(role(&c).role, RoleRef::Name("deploy".into()));
+        assert_eq!(
+            role(&c)
+                .role
+                .arn(Some("arn:aws-cn:iam::123456789012:user/ci"))
+                .as_deref(),
+            Some("arn:aws-cn:iam::123456789012:role/deploy")
         );
-        assert!(error(&[("INPUT_FORCE-SKIP-OIDC", "true")]).starts_with("Input 'force-skip-oidc'"));
-        assert!(error(&[("GITHUB_ENV", "")]).starts_with("GITHUB_ENV is not set"));
+        assert_eq!(role(&c).role.arn(None), None);
+        assert!(error(&[("INPUT_ROLE-TO-ASSUME", "deploy")]).contains("with a web identity"));
+    }
+
+    #[test]
+    fn session_tags_and_their_inputs() {
+        let keys = [
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAEXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = keys.to_vec();
+            pairs.extend_from_slice(extra);
+            config(&pairs)
+        };
+        let c = with(&[("INPUT_ROLE-SKIP-SESSION-TAGGING", "true")]).unwrap();
+        assert!(role(&c).tags.is_none());
+        let c = with(&[
+            ("INPUT_CUSTOM-TAGS", r#"{"Team":"infra"}"#),
+            ("INPUT_TRANSITIVE-TAG-KEYS", "Team\nRepository"),
+        ])
+        .unwrap();
+        let tags = role(&c).tags.as_ref().unwrap();
+        assert!(tags.tags.contains(&("Team".to_owned(), "infra".to_owned())));
+        assert_eq!(tags.transitive_keys, ["Team", "Repository"]);
+        let err = with(&[("INPUT_CUSTOM-TAGS", "[]")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("Input 'custom-tags' must be a JSON object"),
+            "{err}"
+        );
+        let err = with(&[("GITHUB_SHA", "")]).unwrap_err().to_string();
+        assert!(err.starts_with("GITHUB_SHA is not set"), "{err}");
+        // With OIDC the tags are checked, then ignored with the original's warning.
+        assert!(error(&[("INPUT_CUSTOM-TAGS", "{")]).starts_with("Input 'custom-tags'"));
+        let c = config(&[("INPUT_CUSTOM-TAGS", r#"{"Team":"infra"}"#)]).unwrap();
+        assert!(c.warnings[0].starts_with("'custom-tags' is set but will be ignored"));
+    }
+
+    #[test]
+    fn profiles_and_external_ids_are_checked() {
+        let c = config(&[
+            ("INPUT_AWS-PROFILE", "ci"),
+            ("INPUT_OVERWRITE-AWS-PROFILE", "true"),
+        ])
+        .unwrap();
+        let profile = c.profile.as_ref().unwrap();
+        assert_eq!((profile.name.as_str(), profile.overwrite), ("ci", true));
+        assert!(
+            !c.output_env_credentials,
+            "profile mode keeps credentials out of the environment"
+        );
+        assert!(error(&[("INPUT_AWS-PROFILE", "a/b")]).starts_with("Input 'aws-profile'"));
+        assert!(error(&[("INPUT_ROLE-EXTERNAL-ID", "x")]).starts_with("Input 'role-external-id'"));
+    }
+
+    #[test]
+    fn user_agent_metadata_keeps_only_expected_forms() {
+        let c = config(&[("GITHUB_ACTION", "a b"), ("GITHUB_RUN_ATTEMPT", "2")]).unwrap();
+        assert_eq!(c.user_agent_metadata, ["md/run_id#42", "md/attempt#2"]);
+        assert_eq!(
+            c.warnings,
+            ["GITHUB_ACTION has unexpected format; omitting from User-Agent"]
+        );
     }
 }

@@ -12,30 +12,20 @@ pub enum Error {
         problem: String,
     },
 
-    /// An input of the original action that this version does not implement yet.
-    #[error(
-        "Input '{0}' is not supported yet by aws-oidc-credentials; this version supports GitHub OIDC \
-         with 'role-to-assume' (remove '{0}' or use aws-actions/configure-aws-credentials for now)"
-    )]
-    Unsupported(&'static str),
-
-    /// A mode of the original action that this version does not implement yet.
-    #[error(
-        "{0} is not supported yet by aws-oidc-credentials; this version supports GitHub OIDC with 'role-to-assume'"
-    )]
-    UnsupportedMode(&'static str),
-
     /// The runner did not give us something every step gets (`GITHUB_ENV`, `GITHUB_OUTPUT`, …).
     #[error("{0} is not set: run this action as a step of a GitHub Actions job")]
     RunnerEnv(&'static str),
 
-    /// The job has no `id-token: write` permission, so there is no OIDC token to ask for.
+    /// The credentials to start from (keys, the environment's, the SDK's chain) do not work.
     #[error(
-        "'role-to-assume' is set but the job cannot request a GitHub OIDC token: \
-         ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set. Add `permissions: id-token: write` to the job \
-         (or the workflow), or set 'force-skip-oidc' with access keys"
+        "Credentials could not be loaded, please check your action inputs: {message}{}",
+        oidc_hint_text(*oidc_hint)
     )]
-    NoIdTokenPermission,
+    SourceCredentials { message: String, oidc_hint: bool },
+
+    /// The web identity token file cannot be used.
+    #[error("{0}")]
+    TokenFile(String),
 
     /// The runner's token service did not give us a token.
     #[error("Could not get a GitHub OIDC token: {0}")]
@@ -128,10 +118,37 @@ impl Error {
     }
 }
 
+fn oidc_hint_text(hint: bool) -> &'static str {
+    if hint {
+        ". To use GitHub OIDC instead, give the job `permissions: id-token: write`"
+    } else {
+        ""
+    }
+}
+
+/// How the action asked for the role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Oidc,
+    TokenFile,
+    Credentials,
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Via::Oidc => "OIDC",
+            Via::TokenFile => "web identity token file",
+            Via::Credentials => "user credentials",
+        })
+    }
+}
+
 /// Why an STS call failed, with what the user needs to act on it.
 #[derive(Debug)]
 pub struct StsFailure {
     pub role_arn: String,
+    pub via: Via,
     /// The STS error code (`AccessDenied`, `Throttling`, …) or a transport kind (`Timeout`, …).
     pub code: String,
     pub message: String,
@@ -145,10 +162,10 @@ impl fmt::Display for StsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Could not assume role {} with OIDC: {}: {}",
-            self.role_arn, self.code, self.message
+            "Could not assume role {} with {}: {}: {}",
+            self.role_arn, self.via, self.code, self.message
         )?;
-        if let Some(hint) = hint(&self.code, &self.message) {
+        if let Some(hint) = hint(self.via, &self.code, &self.message) {
             write!(f, ". {hint}")?;
             if let Some((sub, aud)) = &self.claims {
                 write!(f, " (this token has sub '{sub}', aud '{aud}')")?;
@@ -162,8 +179,12 @@ impl fmt::Display for StsFailure {
 }
 
 /// A one-line fix for the STS answers users meet most.
-fn hint(code: &str, message: &str) -> Option<&'static str> {
+fn hint(via: Via, code: &str, message: &str) -> Option<&'static str> {
     match code {
+        "AccessDenied" if via == Via::Credentials => Some(
+            "The role's trust policy must allow these credentials to assume it (and \
+             'role-external-id' must match its sts:ExternalId condition, if it has one)",
+        ),
         "AccessDenied" => Some(
             "The role's trust policy does not admit this token: its conditions on \
              token.actions.githubusercontent.com:sub and :aud must match the token's subject \

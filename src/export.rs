@@ -1,10 +1,12 @@
-//! What a successful run leaves for later steps: the environment variables and outputs, masked
-//! first, gathered completely, then written to `GITHUB_ENV` and `GITHUB_OUTPUT` in one go.
+//! What a successful run leaves for later steps: environment variables, outputs and the profile
+//! files. Values are masked the moment they are planned, gathered completely, and written only
+//! when every check has passed: profile files first, then `GITHUB_ENV` and `GITHUB_OUTPUT`.
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::profiles::{self, ProfileCredentials};
 use crate::runner::{self, FileCommand, FileWrites};
-use crate::sts::Credentials;
+use crate::sts::{Credentials, Identity};
 
 /// The variables the action owns in the job's environment.
 pub const CREDENTIAL_VARIABLES: [&str; 5] = [
@@ -15,39 +17,113 @@ pub const CREDENTIAL_VARIABLES: [&str; 5] = [
     "AWS_REGION",
 ];
 
-/// Masks what must be masked, then writes the environment and outputs for `creds`.
-pub fn export(config: &Config, creds: &Credentials) -> Result<(), Error> {
-    // The key id, secret and session token were masked when they arrived.
-    if config.mask_account_id {
-        runner::mask(creds.account_id());
-        runner::mask(&creds.arn);
+/// Everything to write at the end of a successful run.
+pub struct Plan<'c> {
+    config: &'c Config,
+    /// The job's environment already holds a session token (from an earlier step).
+    session_token_in_env: bool,
+    env: FileWrites,
+    outputs: FileWrites,
+    profile: Option<Credentials>,
+}
+
+impl<'c> Plan<'c> {
+    /// Starts with the region (and the blanks of `unset-current-credentials`), as the original
+    /// exports them first.
+    pub fn new(config: &'c Config, session_token_in_env: bool) -> Plan<'c> {
+        let mut env = FileWrites::new(FileCommand::Env);
+        if config.output_env_credentials {
+            if config.unset_current_credentials {
+                for name in CREDENTIAL_VARIABLES {
+                    env.set(name, "");
+                }
+            }
+            env.set("AWS_DEFAULT_REGION", &config.region);
+            env.set("AWS_REGION", &config.region);
+        }
+        Plan {
+            config,
+            session_token_in_env,
+            env,
+            outputs: FileWrites::new(FileCommand::Output),
+            profile: None,
+        }
     }
 
-    let mut env = FileWrites::new(FileCommand::Env);
-    let mut outputs = FileWrites::new(FileCommand::Output);
-    if config.output_env_credentials {
-        if config.unset_current_credentials {
-            for name in CREDENTIAL_VARIABLES {
-                env.set(name, "");
+    /// Masks the credentials and plans them as environment and outputs; later credentials
+    /// replace earlier ones.
+    pub fn credentials(&mut self, creds: &Credentials) {
+        runner::mask(&creds.access_key_id);
+        runner::mask(&creds.secret_access_key);
+        if let Some(token) = &creds.session_token {
+            runner::mask(token);
+        }
+        if self.config.output_env_credentials {
+            self.env.set("AWS_ACCESS_KEY_ID", &creds.access_key_id);
+            self.env
+                .set("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
+            match &creds.session_token {
+                Some(token) => self.env.set("AWS_SESSION_TOKEN", token),
+                // Long-term keys: an earlier step's session token must not pair with them.
+                None if self.session_token_in_env => self.env.set("AWS_SESSION_TOKEN", ""),
+                None => {}
             }
         }
-        env.set("AWS_DEFAULT_REGION", &config.region);
-        env.set("AWS_REGION", &config.region);
-        env.set("AWS_ACCESS_KEY_ID", &creds.access_key_id);
-        env.set("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
-        env.set("AWS_SESSION_TOKEN", &creds.session_token);
+        if self.config.output_credentials {
+            self.outputs.set("aws-access-key-id", &creds.access_key_id);
+            self.outputs
+                .set("aws-secret-access-key", &creds.secret_access_key);
+            if let Some(token) = &creds.session_token {
+                self.outputs.set("aws-session-token", token);
+            }
+            if let Some(expiration) = &creds.expiration {
+                self.outputs.set("aws-expiration", expiration);
+            }
+        }
     }
-    if config.output_credentials {
-        outputs.set("aws-access-key-id", &creds.access_key_id);
-        outputs.set("aws-secret-access-key", &creds.secret_access_key);
-        outputs.set("aws-session-token", &creds.session_token);
-        outputs.set("aws-expiration", &creds.expiration);
+
+    /// Plans the account id and ARN outputs (masked with `mask-aws-account-id`).
+    pub fn identity(&mut self, identity: &Identity) {
+        if self.config.mask_account_id {
+            runner::mask(&identity.account);
+            runner::mask(&identity.arn);
+        }
+        self.outputs.set("aws-account-id", &identity.account);
+        self.outputs.set("authenticated-arn", &identity.arn);
     }
-    if config.output_env_credentials {
-        outputs.set("aws-account-id", creds.account_id());
-        outputs.set("authenticated-arn", &creds.arn);
+
+    /// Plans the profile: credentials to write when given, and `AWS_PROFILE` for later steps.
+    pub fn profile(&mut self, creds: Option<&Credentials>) {
+        let Some(profile) = &self.config.profile else {
+            return;
+        };
+        if let Some(creds) = creds {
+            self.profile = Some(creds.clone());
+        }
+        if self.config.output_env_credentials {
+            self.env.set("AWS_PROFILE", &profile.name);
+        }
     }
-    write_all(&[env, outputs])
+
+    /// Writes the profile files, then the runner's files (each opened before any is written).
+    pub fn write(self) -> Result<(), Error> {
+        if let (Some(profile), Some(creds)) = (&self.config.profile, &self.profile) {
+            let creds = ProfileCredentials {
+                access_key_id: &creds.access_key_id,
+                secret_access_key: &creds.secret_access_key,
+                session_token: creds.session_token.as_deref(),
+            };
+            runner::info(&format!("Writing credentials to profile: {}", profile.name));
+            profiles::write(
+                &profile.files,
+                &profile.name,
+                &creds,
+                &self.config.region,
+                profile.overwrite,
+            )?;
+        }
+        write_all(&[self.env, self.outputs])
+    }
 }
 
 /// Renders and opens every file first, so that a value that cannot be written or a file that

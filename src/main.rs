@@ -5,6 +5,7 @@ mod cleanup;
 mod config;
 mod error;
 mod export;
+mod files;
 mod github;
 mod http;
 mod inputs;
@@ -14,6 +15,8 @@ mod retry;
 mod runner;
 mod step;
 mod sts;
+mod tags;
+mod token_file;
 
 use std::process::ExitCode;
 

@@ -9,13 +9,12 @@
 //! checked (profile already there, symbolic links, non-regular files) before either is written,
 //! and each is replaced atomically by a private (0600) temporary file renamed over it.
 
-#![allow(dead_code)] // used by the main step once profile mode lands
-
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::files::{self, ReadError, directory_of};
 
 /// Where the two files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,58 +243,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
         )
 }
 
-/// The directory a file is written in.
-fn directory_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
-}
-
-/// Reads a profile file after checking that neither it nor its directory is a symbolic link and
-/// that it is a regular file; `None` if it does not exist.
+/// Reads a profile file, refusing symbolic links and anything but a regular file; `None` if it
+/// does not exist.
 fn read(profile: &str, path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    let directory = directory_of(path);
-    match fs::symlink_metadata(directory) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(refuse(profile, path, "parent directory is a symbolic link"));
-        }
-        Ok(meta) if !meta.is_dir() => {
-            return Err(refuse(profile, directory, "path is not a directory"));
-        }
-        Ok(_) => {}
-        // Created when the file is written.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => return Err(io_error(profile, "inspect", directory, source)),
-    }
-    let before = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(io_error(profile, "inspect", path, source)),
-    };
-    if before.file_type().is_symlink() {
-        return Err(refuse(profile, path, "path is a symbolic link"));
-    }
-    if !before.is_file() {
-        return Err(refuse(profile, path, "path is not a regular file"));
-    }
-    let read_error = |source| io_error(profile, "read", path, source);
-    let mut file = File::open(path).map_err(read_error)?;
-    let opened = file.metadata().map_err(read_error)?;
-    if !opened.is_file() {
-        return Err(refuse(profile, path, "path is not a regular file"));
-    }
-    #[cfg(unix)]
-    {
-        // The path was swapped for something else between the check and the open.
-        use std::os::unix::fs::MetadataExt;
-        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
-            return Err(refuse(profile, path, "path is a symbolic link"));
-        }
-    }
-    let mut content = Vec::new();
-    file.read_to_end(&mut content).map_err(read_error)?;
-    Ok(Some(content))
+    files::read_regular(path, false).map_err(|e| match e {
+        ReadError::Refused { path, problem } => refuse(profile, &path, problem),
+        ReadError::Io {
+            action,
+            path,
+            source,
+        } => io_error(profile, action, &path, source),
+    })
 }
 
 /// Creates the file's directory (mode 0700) if it is missing, refusing a symbolic link.

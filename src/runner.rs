@@ -28,6 +28,11 @@ pub fn mask(value: &str) {
     print_line(&format!("::add-mask::{}", escape_data(value)));
 }
 
+/// A notice annotation.
+pub fn notice(message: &str) {
+    print_line(&format!("::notice::{}", escape_data(&scrub(message))));
+}
+
 /// Plain log line.
 pub fn info(message: &str) {
     print_line(&scrub(message));
@@ -167,8 +172,12 @@ impl FileWrites {
         }
     }
 
+    /// Sets `name`; a name set before keeps its place and takes the new value.
     pub fn set(&mut self, name: &str, value: &str) {
-        self.pairs.push((name.to_owned(), value.to_owned()));
+        match self.pairs.iter_mut().find(|(n, _)| n == name) {
+            Some(pair) => pair.1 = value.to_owned(),
+            None => self.pairs.push((name.to_owned(), value.to_owned())),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

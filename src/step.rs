@@ -1,76 +1,254 @@
-//! The main step: GitHub token, then STS, then the checks, then the export. Each stage gets the
-//! validated `Config`; nothing is written for later steps unless every stage succeeded.
+//! The main step: the source credentials, then the role, then the checks, then the export.
+//! Each stage gets the validated `Config`; nothing is written for later steps unless every
+//! stage succeeded.
 
-use crate::config::Config;
-use crate::error::{Error, StsFailure};
+use crate::config::{Config, IdTokenRequest, RoleRequest, Source};
+use crate::error::{Error, StsFailure, Via};
+use crate::export::Plan;
 use crate::github::{self, IdToken};
 use crate::http::{self, SdkHttpClient};
 use crate::retry::Verdict;
-use crate::sts::{self, Credentials, StsError};
-use crate::{export, runner};
+use crate::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
+use crate::tags::SessionTags;
+use crate::{profiles, runner, token_file};
 
 /// Runs the main step under `action-timeout-s`, if set.
 pub async fn run(config: Config) -> Result<(), Error> {
     match config.timeout {
-        None => assume_and_export(&config).await,
+        None => main_step(&config).await,
         Some(limit) => {
             runner::info(&format!(
                 "Setting a global timeout of {} seconds for the action",
                 limit.as_secs()
             ));
-            tokio::time::timeout(limit, assume_and_export(&config))
+            tokio::time::timeout(limit, main_step(&config))
                 .await
                 .unwrap_or(Err(Error::Timeout(limit.as_secs())))
         }
     }
 }
 
+async fn main_step(config: &Config) -> Result<(), Error> {
+    for warning in &config.warnings {
+        runner::warning(warning);
+    }
+    if config.oidc_hint {
+        runner::info(
+            "It looks like you might be trying to authenticate with OIDC. Did you mean to set the \
+             `id-token` permission? If you are not trying to authenticate with OIDC and the action \
+             is working successfully, you can ignore this message.",
+        );
+    }
+    if let Some(profile) = &config.profile {
+        profiles::check_writable(&profile.files, &profile.name, profile.overwrite)?;
+    }
+    let http = http::client(config.proxy.as_ref());
+    let clients = Clients::new(config, SdkHttpClient::shared(http.clone())).await;
+    let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
+    let mut plan = Plan::new(config, session_token_in_env);
+
+    if config.use_existing_credentials {
+        let client = clients.client(Caller::DefaultChain);
+        if sts::get_caller_identity(&client).await.is_ok() {
+            runner::notice("Pre-existing credentials are valid. No need to generate new ones.");
+            return plan.write();
+        }
+        runner::notice("No valid credentials exist. Running as normal.");
+    }
+
+    // The credentials to start from, and whose they are where that is needed: without a role
+    // they are the result; with a role given by name, their account completes its ARN.
+    let keys = match &config.source {
+        Source::AccessKeys(keys) => {
+            let creds = Credentials::from(keys);
+            plan.credentials(&creds);
+            Some(creds)
+        }
+        _ => None,
+    };
+    let caller = || match &keys {
+        Some(creds) => Caller::Keys(creds),
+        None => Caller::DefaultChain,
+    };
+    let needs_identity = config
+        .role
+        .as_ref()
+        .is_none_or(|role| matches!(role.role, crate::config::RoleRef::Name(_)));
+    let source_identity = match &config.source {
+        Source::GithubOidc { .. } | Source::TokenFile(_) => None,
+        _ if needs_identity => Some(identify(config, &clients.client(caller())).await?),
+        _ => None,
+    };
+
+    let Some(role) = &config.role else {
+        let identity = source_identity.expect("credentials without a role are identified");
+        check_account(config, &identity)?;
+        if config.output_env_credentials || matches!(config.source, Source::Ambient) {
+            plan.identity(&identity);
+        }
+        runner::info("Proceeding with IAM user credentials");
+        plan.profile(keys.as_ref());
+        return plan.write();
+    };
+
+    let role_arn = role
+        .role
+        .arn(source_identity.as_ref().map(|i| i.arn.as_str()))
+        .expect("a role name is completed from the source identity");
+    let assumed = match &config.source {
+        Source::GithubOidc { request, audience } => {
+            let method = Method::Oidc {
+                request,
+                audience: audience.as_deref(),
+                http: &http,
+            };
+            assume(config, role, &role_arn, &clients, method).await?
+        }
+        Source::TokenFile(path) => {
+            let method = Method::TokenFile(path);
+            assume(config, role, &role_arn, &clients, method).await?
+        }
+        _ => {
+            let method = Method::Sign {
+                client: clients.client(caller()),
+                tags: role.tags.clone(),
+            };
+            assume(config, role, &role_arn, &clients, method).await?
+        }
+    };
+    runner::info(&format!(
+        "Authenticated as assumedRoleId {}",
+        assumed.assumed_role_id
+    ));
+    check_account(config, &assumed.identity)?;
+    plan.credentials(&assumed.credentials);
+    if config.output_env_credentials {
+        plan.identity(&assumed.identity);
+    }
+    plan.profile(Some(&assumed.credentials));
+    plan.write()
+}
+
+/// Fails unless `allowed-account-ids` is empty or lists the identity's account.
+fn check_account(config: &Config, identity: &Identity) -> Result<(), Error> {
+    if config.allowed_account_ids.is_empty()
+        || config.allowed_account_ids.contains(&identity.account)
+    {
+        return Ok(());
+    }
+    Err(Error::AccountNotAllowed {
+        account: identity.account.clone(),
+        allowed: config.allowed_account_ids.join(", "),
+    })
+}
+
+/// `GetCallerIdentity` for the source credentials, retried by the policy.
+async fn identify(config: &Config, client: &aws_sdk_sts::Client) -> Result<Identity, Error> {
+    config
+        .retry
+        .run(
+            "GetCallerIdentity",
+            async |_| sts::get_caller_identity(client).await,
+            |e| e.verdict,
+            ToString::to_string,
+        )
+        .await
+        .map_err(|(e, _)| Error::SourceCredentials {
+            message: e.to_string(),
+            oidc_hint: config.oidc_hint,
+        })
+}
+
+/// How the role is asked for.
+enum Method<'a> {
+    /// With the job's GitHub token, fetched (again) when needed.
+    Oidc {
+        request: &'a IdTokenRequest,
+        audience: Option<&'a str>,
+        http: &'a reqwest::Client,
+    },
+    /// With the token in this file, read for each attempt (it may be rotated).
+    TokenFile(&'a std::path::Path),
+    /// `AssumeRole`, signed by the client's credentials.
+    Sign {
+        client: aws_sdk_sts::Client,
+        tags: Option<SessionTags>,
+    },
+}
+
 /// Why one attempt at the role failed.
 enum Failure {
-    /// No token could be had (its own retries are spent): final.
+    /// No token could be had: final.
     Token(Error),
     Sts(StsError),
 }
 
-async fn assume_and_export(config: &Config) -> Result<(), Error> {
-    if config.custom_tags_ignored {
-        runner::warning(
-            "'custom-tags' is set but will be ignored because session tags cannot be applied when \
-             using OIDC or web identity token authentication. Tags are controlled by the identity \
-             provider token claims in these authentication flows.",
-        );
-    }
-    let http = http::client(config.proxy.as_ref());
-    let sts_client = sts::client(config, SdkHttpClient::shared(http.clone())).await;
-
-    runner::info("Assuming role with OIDC");
+/// Assumes the role, retried by the policy.
+async fn assume(
+    config: &Config,
+    role: &RoleRequest,
+    role_arn: &str,
+    clients: &Clients,
+    mut method: Method<'_>,
+) -> Result<Assumed, Error> {
+    let via = match method {
+        Method::Oidc { .. } => Via::Oidc,
+        Method::TokenFile(_) => Via::TokenFile,
+        Method::Sign { .. } => Via::Credentials,
+    };
+    runner::info(&format!("Assuming role with {via}"));
     runner::debug(&format!(
-        "AssumeRoleWithWebIdentity: role {}, session name {}, duration {} s, region {}, audience {}",
-        config.role_arn,
-        config.session_name,
-        config.duration_seconds,
-        config.region,
-        config.audience.as_deref().unwrap_or("(GitHub's default)")
+        "role {role_arn}, session name {}, duration {} s, region {}",
+        role.session_name, role.duration_seconds, config.region
     ));
+    let anonymous = clients.client(Caller::Anonymous);
     let mut token: Option<IdToken> = None;
     let outcome = config
         .retry
         .run(
-            "AssumeRoleWithWebIdentity",
+            "AssumeRole",
             async |attempt| {
-                let jwt = match &token {
-                    Some(t) if !attempt.fresh_token && !t.is_stale() => t.jwt.clone(),
-                    _ => {
-                        let fresh = id_token(config, &http).await.map_err(Failure::Token)?;
-                        let jwt = fresh.jwt.clone();
-                        token = Some(fresh);
-                        jwt
+                let result = match &mut method {
+                    Method::Oidc {
+                        request,
+                        audience,
+                        http,
+                    } => {
+                        let jwt = match &token {
+                            Some(t) if !attempt.fresh_token && !t.is_stale() => t.jwt.clone(),
+                            _ => {
+                                let fresh = id_token(config, http, request, *audience)
+                                    .await
+                                    .map_err(Failure::Token)?;
+                                let jwt = fresh.jwt.clone();
+                                token = Some(fresh);
+                                jwt
+                            }
+                        };
+                        sts::assume_role_with_web_identity(&anonymous, role, role_arn, &jwt).await
+                    }
+                    Method::TokenFile(path) => {
+                        let jwt = token_file::read(path).map_err(Failure::Token)?;
+                        runner::mask(&jwt);
+                        token = Some(IdToken::new(jwt.clone()));
+                        sts::assume_role_with_web_identity(&anonymous, role, role_arn, &jwt).await
+                    }
+                    Method::Sign { client, tags } => {
+                        match sts::assume_role(client, role, role_arn, tags.as_ref()).await {
+                            Err(e) if e.code == "PackedPolicyTooLarge" && tags.is_some() => {
+                                runner::info(
+                                    "Session tag size is too large; dropping droppable tags and retrying.",
+                                );
+                                *tags = tags.as_ref().map(SessionTags::without_droppable);
+                                sts::assume_role(client, role, role_arn, tags.as_ref()).await
+                            }
+                            other => other,
+                        }
                     }
                 };
-                let creds = sts::assume_role_with_web_identity(&sts_client, config, &jwt)
-                    .await
-                    .map_err(Failure::Sts)?;
-                check_special_characters(config, creds).map_err(Failure::Sts)
+                result
+                    .and_then(|assumed| check_special_characters(config, assumed))
+                    .map_err(Failure::Sts)
             },
             |failure| match failure {
                 Failure::Token(_) => Verdict::Fail,
@@ -82,46 +260,35 @@ async fn assume_and_export(config: &Config) -> Result<(), Error> {
             },
         )
         .await;
-    let creds = match outcome {
-        Ok(creds) => creds,
-        Err((Failure::Token(e), _)) => return Err(e),
-        Err((Failure::Sts(e), attempts)) => {
-            return Err(Error::Sts(Box::new(StsFailure {
-                role_arn: config.role_arn.clone(),
-                code: e.code,
-                message: e.message,
-                attempts,
-                claims: token.as_ref().and_then(IdToken::subject_and_audience),
-            })));
-        }
-    };
-    runner::info(&format!(
-        "Authenticated as assumedRoleId {}",
-        creds.assumed_role_id
-    ));
-
-    if !config.allowed_account_ids.is_empty()
-        && !config
-            .allowed_account_ids
-            .iter()
-            .any(|a| a == creds.account_id())
-    {
-        return Err(Error::AccountNotAllowed {
-            account: creds.account_id().to_owned(),
-            allowed: config.allowed_account_ids.join(", "),
-        });
-    }
-    export::export(config, &creds)
+    outcome.map_err(|(failure, attempts)| match failure {
+        Failure::Token(e) => e,
+        Failure::Sts(e) if e.code == sts::NO_CREDENTIALS => Error::SourceCredentials {
+            message: e.to_string(),
+            oidc_hint: config.oidc_hint,
+        },
+        Failure::Sts(e) => Error::Sts(Box::new(StsFailure {
+            role_arn: role_arn.to_owned(),
+            via,
+            code: e.code,
+            message: e.message,
+            attempts,
+            claims: token.as_ref().and_then(IdToken::subject_and_audience),
+        })),
+    })
 }
 
 /// A GitHub token, with the retry policy's own attempts.
-async fn id_token(config: &Config, http: &reqwest::Client) -> Result<IdToken, Error> {
-    let request = &config.id_token_request;
+async fn id_token(
+    config: &Config,
+    http: &reqwest::Client,
+    request: &IdTokenRequest,
+    audience: Option<&str>,
+) -> Result<IdToken, Error> {
     config
         .retry
         .run(
             "GitHub OIDC token",
-            async |_| github::fetch(http, request, config.audience.as_deref()).await,
+            async |_| github::fetch(http, request, audience).await,
             github::TokenError::verdict,
             ToString::to_string,
         )
@@ -137,9 +304,10 @@ async fn id_token(config: &Config, http: &reqwest::Client) -> Result<IdToken, Er
 
 /// With `special-characters-workaround`, credentials whose key id or secret hold characters some
 /// tools mishandle are refused so that the retry policy asks for new ones.
-fn check_special_characters(config: &Config, creds: Credentials) -> Result<Credentials, StsError> {
+fn check_special_characters(config: &Config, assumed: Assumed) -> Result<Assumed, StsError> {
     const SPECIAL: &str = "!@#$%^&*()_+-=[]{};':\"\\|,.<>/?";
     let special = |s: &str| s.contains(|c| SPECIAL.contains(c));
+    let creds = &assumed.credentials;
     if config.special_characters_workaround
         && (special(&creds.access_key_id) || special(&creds.secret_access_key))
     {
@@ -151,5 +319,5 @@ fn check_special_characters(config: &Config, creds: Credentials) -> Result<Crede
             verdict: Verdict::Retry,
         });
     }
-    Ok(creds)
+    Ok(assumed)
 }

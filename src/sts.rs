@@ -1,36 +1,67 @@
-//! STS through `aws-sdk-sts`: building the client (region, endpoint, our HTTP stack, no SDK
-//! retries), calling `AssumeRoleWithWebIdentity`, and sorting its failures for the retry policy.
+//! STS through `aws-sdk-sts`: clients (region, endpoint, our HTTP stack, no SDK retries, the
+//! action's user agent) for each kind of caller, the three calls the action makes, and sorting
+//! their failures for the retry policy.
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_sts::config::{AppName, ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sts::types::PolicyDescriptorType;
+use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::date_time::Format;
 
-use crate::config::Config;
+use crate::config::{Config, Keys, RoleRequest};
 use crate::http::REQUEST_TIMEOUT;
 use crate::retry::Verdict;
 use crate::runner;
+use crate::tags::SessionTags;
 
-/// Temporary credentials and who they belong to.
+/// Temporary credentials from STS, or keys given as inputs.
+#[derive(Clone)]
 pub struct Credentials {
     pub access_key_id: String,
     pub secret_access_key: String,
-    pub session_token: String,
-    /// ISO 8601 in UTC, like `2026-11-25T22:00:00Z`.
-    pub expiration: String,
-    /// `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
-    pub arn: String,
-    pub assumed_role_id: String,
+    pub session_token: Option<String>,
+    /// ISO 8601 in UTC, like `2026-11-25T22:00:00Z`; `None` for long-term keys.
+    pub expiration: Option<String>,
 }
 
-impl Credentials {
-    /// The account id, the fifth field of the assumed-role ARN.
-    pub fn account_id(&self) -> &str {
-        self.arn.split(':').nth(4).unwrap_or_default()
+impl From<&Keys> for Credentials {
+    fn from(keys: &Keys) -> Self {
+        Credentials {
+            access_key_id: keys.access_key_id.clone(),
+            secret_access_key: keys.secret_access_key.clone(),
+            session_token: keys.session_token.clone(),
+            expiration: None,
+        }
     }
+}
+
+/// Who a set of credentials belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`, `arn:…:iam::ACCOUNT:user/NAME`, …
+    pub arn: String,
+    pub account: String,
+}
+
+impl Identity {
+    fn from_arn(arn: &str) -> Identity {
+        Identity {
+            arn: arn.to_owned(),
+            account: arn.split(':').nth(4).unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A role's credentials, and who they are.
+pub struct Assumed {
+    pub credentials: Credentials,
+    pub identity: Identity,
+    pub assumed_role_id: String,
 }
 
 /// An STS failure, sorted.
@@ -47,55 +78,191 @@ impl std::fmt::Display for StsError {
     }
 }
 
-/// Builds the STS client. The SDK resolves the endpoint: the `sts-endpoint` input when set,
-/// else `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL` / the profile, else the regional endpoint.
-pub async fn client(config: &Config, http: SharedHttpClient) -> aws_sdk_sts::Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(config.region.clone()))
-        .http_client(http)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(REQUEST_TIMEOUT)
-                .build(),
-        )
-        .no_credentials();
-    if let Some(endpoint) = &config.sts_endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    aws_sdk_sts::Client::new(&loader.load().await)
+/// The code of the failure to find any credentials to sign with.
+pub const NO_CREDENTIALS: &str = "NoCredentials";
+
+/// Who signs the calls of a client.
+pub enum Caller<'a> {
+    /// Nobody: `AssumeRoleWithWebIdentity` carries its own proof.
+    Anonymous,
+    Keys(&'a Credentials),
+    /// The SDK's default chain: environment, profile, container or instance role.
+    DefaultChain,
 }
 
-/// One `AssumeRoleWithWebIdentity` call. The credentials are masked as soon as they arrive.
+/// Builds STS clients that share one SDK configuration.
+pub struct Clients {
+    shared: aws_config::SdkConfig,
+    user_agent_metadata: String,
+}
+
+impl Clients {
+    /// Loads the shared configuration. The SDK resolves the endpoint: the `sts-endpoint` input
+    /// when set, else `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL` / the profile, else the
+    /// regional endpoint.
+    pub async fn new(config: &Config, http: SharedHttpClient) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(config.region.clone()))
+            .http_client(http)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(REQUEST_TIMEOUT)
+                    .build(),
+            )
+            .app_name(AppName::new("aws-oidc-credentials").expect("a valid app name"));
+        if let Some(endpoint) = &config.sts_endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        Clients {
+            shared: loader.load().await,
+            user_agent_metadata: config.user_agent_metadata.join(" "),
+        }
+    }
+
+    pub fn client(&self, caller: Caller<'_>) -> aws_sdk_sts::Client {
+        let mut builder = aws_sdk_sts::config::Builder::from(&self.shared);
+        match caller {
+            Caller::Anonymous => {
+                builder.set_credentials_provider(None);
+            }
+            Caller::Keys(creds) => {
+                builder = builder.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                    &creds.access_key_id,
+                    &creds.secret_access_key,
+                    creds.session_token.clone(),
+                    None,
+                    "aws-oidc-credentials",
+                ));
+            }
+            Caller::DefaultChain => {}
+        }
+        if !self.user_agent_metadata.is_empty() {
+            builder = builder.interceptor(UserAgentMetadata(self.user_agent_metadata.clone()));
+        }
+        aws_sdk_sts::Client::from_conf(builder.build())
+    }
+}
+
+/// Appends the run's `md/…` entries to the user agent, as the original does.
+#[derive(Debug)]
+struct UserAgentMetadata(String);
+
+impl Intercept for UserAgentMetadata {
+    fn name(&self) -> &'static str {
+        "UserAgentMetadata"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let headers = context.request_mut().headers_mut();
+        for name in ["user-agent", "x-amz-user-agent"] {
+            if let Some(value) = headers.get(name) {
+                let value = format!("{value} {}", self.0);
+                headers.insert(name, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `AssumeRoleWithWebIdentity`. The credentials are masked as soon as they arrive.
 pub async fn assume_role_with_web_identity(
     client: &aws_sdk_sts::Client,
-    config: &Config,
-    jwt: &str,
-) -> Result<Credentials, StsError> {
-    let policy_arns = (!config.managed_session_policies.is_empty()).then(|| {
-        config
+    request: &RoleRequest,
+    role_arn: &str,
+    token: &str,
+) -> Result<Assumed, StsError> {
+    let output = client
+        .assume_role_with_web_identity()
+        .role_arn(role_arn)
+        .role_session_name(&request.session_name)
+        .web_identity_token(token)
+        .duration_seconds(request.duration_seconds)
+        .set_policy(request.inline_session_policy.clone())
+        .set_policy_arns(policy_arns(request))
+        .send()
+        .await
+        .map_err(sort_error)?;
+    assumed(output.credentials(), output.assumed_role_user())
+}
+
+/// `AssumeRole`, signed by the client's caller, with `tags` when given.
+pub async fn assume_role(
+    client: &aws_sdk_sts::Client,
+    request: &RoleRequest,
+    role_arn: &str,
+    tags: Option<&SessionTags>,
+) -> Result<Assumed, StsError> {
+    let (tags, transitive) = match tags {
+        Some(t) => (
+            Some(
+                t.tags
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| StsError {
+                        code: "InvalidTag".into(),
+                        message: e.to_string(),
+                        verdict: Verdict::Fail,
+                    })?,
+            ),
+            (!t.transitive_keys.is_empty()).then(|| t.transitive_keys.clone()),
+        ),
+        None => (None, None),
+    };
+    let output = client
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name(&request.session_name)
+        .duration_seconds(request.duration_seconds)
+        .set_external_id(request.external_id.clone())
+        .set_policy(request.inline_session_policy.clone())
+        .set_policy_arns(policy_arns(request))
+        .set_tags(tags)
+        .set_transitive_tag_keys(transitive)
+        .send()
+        .await
+        .map_err(sort_error)?;
+    assumed(output.credentials(), output.assumed_role_user())
+}
+
+/// `GetCallerIdentity`: proves the client's credentials work, and says whose they are.
+pub async fn get_caller_identity(client: &aws_sdk_sts::Client) -> Result<Identity, StsError> {
+    let output = client
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(sort_error)?;
+    match (output.arn(), output.account()) {
+        (Some(arn), Some(account)) => Ok(Identity {
+            arn: arn.to_owned(),
+            account: account.to_owned(),
+        }),
+        _ => Err(incomplete("an account id or ARN")),
+    }
+}
+
+fn policy_arns(request: &RoleRequest) -> Option<Vec<PolicyDescriptorType>> {
+    (!request.managed_session_policies.is_empty()).then(|| {
+        request
             .managed_session_policies
             .iter()
             .map(|arn| PolicyDescriptorType::builder().arn(arn).build())
             .collect()
-    });
-    let output = client
-        .assume_role_with_web_identity()
-        .role_arn(&config.role_arn)
-        .role_session_name(&config.session_name)
-        .web_identity_token(jwt)
-        .duration_seconds(config.duration_seconds)
-        .set_policy(config.inline_session_policy.clone())
-        .set_policy_arns(policy_arns)
-        .send()
-        .await
-        .map_err(sort_error)?;
-    let (Some(creds), Some(user)) = (output.credentials(), output.assumed_role_user()) else {
-        return Err(StsError {
-            code: "IncompleteResponse".into(),
-            message: "STS answered without credentials or assumed role".into(),
-            verdict: Verdict::Retry,
-        });
+    })
+}
+
+fn assumed(
+    creds: Option<&aws_sdk_sts::types::Credentials>,
+    user: Option<&aws_sdk_sts::types::AssumedRoleUser>,
+) -> Result<Assumed, StsError> {
+    let (Some(creds), Some(user)) = (creds, user) else {
+        return Err(incomplete("credentials or an assumed role"));
     };
     for secret in [
         creds.access_key_id(),
@@ -104,14 +271,24 @@ pub async fn assume_role_with_web_identity(
     ] {
         runner::mask(secret);
     }
-    Ok(Credentials {
-        access_key_id: creds.access_key_id().to_owned(),
-        secret_access_key: creds.secret_access_key().to_owned(),
-        session_token: creds.session_token().to_owned(),
-        expiration: creds.expiration().fmt(Format::DateTime).unwrap_or_default(),
-        arn: user.arn().to_owned(),
+    Ok(Assumed {
+        credentials: Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: creds.secret_access_key().to_owned(),
+            session_token: Some(creds.session_token().to_owned()),
+            expiration: creds.expiration().fmt(Format::DateTime).ok(),
+        },
+        identity: Identity::from_arn(user.arn()),
         assumed_role_id: user.assumed_role_id().to_owned(),
     })
+}
+
+fn incomplete(what: &str) -> StsError {
+    StsError {
+        code: "IncompleteResponse".into(),
+        message: format!("STS answered without {what}"),
+        verdict: Verdict::Retry,
+    }
 }
 
 /// Sorts an SDK error into code, message and verdict, without the SDK's debug dump.
@@ -123,6 +300,15 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         message,
         verdict,
     };
+    if source_chain(&error).contains("no providers in chain provided credentials") {
+        return transport(
+            NO_CREDENTIALS,
+            "no credentials in the environment, the shared profile files, a container role or \
+             an instance role"
+                .into(),
+            Verdict::Fail,
+        );
+    }
     match &error {
         SdkError::ServiceError(e) => {
             let code = e.err().code().unwrap_or("Unknown").to_owned();
@@ -141,10 +327,9 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         ),
         SdkError::DispatchFailure(e) => {
             let retry = e.is_io() || e.is_timeout();
-            let message = source_chain(&error);
             transport(
                 "ConnectionError",
-                message,
+                source_chain(&error),
                 if retry { Verdict::Retry } else { Verdict::Fail },
             )
         }
@@ -221,6 +406,9 @@ mod tests {
             "ValidationError",
             "RegionDisabledException",
             "PackedPolicyTooLarge",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+            "ExpiredToken",
         ] {
             assert_eq!(verdict(code, "", 400), Verdict::Fail, "{code}");
         }
@@ -239,15 +427,8 @@ mod tests {
     }
 
     #[test]
-    fn account_comes_from_the_assumed_role_arn() {
-        let c = Credentials {
-            access_key_id: String::new(),
-            secret_access_key: String::new(),
-            session_token: String::new(),
-            expiration: String::new(),
-            arn: "arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions".into(),
-            assumed_role_id: String::new(),
-        };
-        assert_eq!(c.account_id(), "123456789012");
+    fn identity_comes_from_the_arn() {
+        let id = Identity::from_arn("arn:aws:sts::123456789012:assumed-role/deploy/GitHubActions");
+        assert_eq!(id.account, "123456789012");
     }
 }

@@ -330,19 +330,24 @@ fn bad_inputs_fail_before_any_request() {
         (
             "aws-access-key-id",
             "AKIAEXAMPLE",
-            &["aws-access-key-id", "not supported yet"],
+            &[
+                "aws-secret-access-key",
+                "is required when 'aws-access-key-id' is set",
+            ],
         ),
         (
-            "web-identity-token-file",
-            "token",
-            &["web-identity-token-file", "not supported yet"],
+            "aws-profile",
+            "my profile",
+            &["aws-profile", "whitespace", "'my profile'"],
         ),
-        ("aws-profile", "dev", &["aws-profile", "not supported yet"]),
+        ("role-chaining", "maybe", &["role-chaining", "boolean"]),
+        ("custom-tags", "{", &["custom-tags", "valid JSON"]),
         (
-            "role-chaining",
-            "true",
-            &["role-chaining", "not supported yet"],
+            "custom-tags",
+            r#"{"Repository":"x"}"#,
+            &["custom-tags", "'Repository'"],
         ),
+        ("role-external-id", "x", &["role-external-id", "2 to 1224"]),
     ];
     for (input, value, needles) in cases {
         let mut bench = Bench::new();
@@ -363,7 +368,18 @@ fn missing_id_token_permission_says_how_to_fix_it() {
         s.env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
             .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
     });
-    assert_failed_with(&result, &["permissions: id-token: write"]);
+    assert_failed_with(
+        &result,
+        &[
+            "Credentials could not be loaded",
+            "permissions: id-token: write",
+        ],
+    );
+    assert!(
+        result
+            .log()
+            .contains("Did you mean to set the `id-token` permission?")
+    );
 }
 
 #[test]
@@ -560,7 +576,7 @@ fn debug_output_shows_the_sdk_at_work_and_no_secret() {
         result
             .debug
             .iter()
-            .any(|d| d.contains("AssumeRoleWithWebIdentity: role"))
+            .any(|d| d.contains("session name GitHubActions"))
     );
     for sdk_line in ["will apply endpoint", "request_id="] {
         assert!(
