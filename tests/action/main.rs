@@ -3,5 +3,6 @@
 mod modes;
 mod moto;
 mod oidc;
+mod profiles;
 mod proxy;
 mod support;

@@ -52,6 +52,42 @@ impl Drop for Moto {
     }
 }
 
+/// `aws sts get-caller-identity` in a later step of the job, against `endpoint`.
+fn caller_identity(bench: &Bench, endpoint: &str, args: &[&str]) -> serde_json::Value {
+    let output = bench
+        .job
+        .command("aws")
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .args(args)
+        .env("AWS_ENDPOINT_URL_STS", endpoint)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("the AWS CLI is needed for this test ({e}); scripts/test installs it into .venv")
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "aws sts get-caller-identity failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout).expect("JSON from the CLI")
+}
+
+#[test]
+fn the_aws_cli_reads_a_written_profile() {
+    let moto = Moto::start();
+    let mut bench = Bench::new();
+    let result = bench.run(|s| s.with("sts-endpoint", &moto.url).with("aws-profile", "ci"));
+    result.assert_success();
+    assert!(result.env.is_empty());
+    let identity = caller_identity(&bench, &moto.url, &["--profile", "ci"]);
+    let arn = identity["Arn"].as_str().unwrap_or_default();
+    assert!(
+        arn.ends_with(":assumed-role/deploy/GitHubActions"),
+        "{identity}"
+    );
+}
+
 #[test]
 fn the_aws_cli_in_the_next_step_is_the_assumed_role() {
     let moto = Moto::start();
@@ -70,22 +106,7 @@ fn the_aws_cli_in_the_next_step_is_the_assumed_role() {
     );
 
     // The next step: the AWS CLI with exactly the job's environment.
-    let output = bench
-        .job
-        .command("aws")
-        .args(["sts", "get-caller-identity", "--output", "json"])
-        .env("AWS_ENDPOINT_URL_STS", &moto.url)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("the AWS CLI is needed for this test ({e}); scripts/test installs it into .venv")
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "aws sts get-caller-identity failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let identity: serde_json::Value = serde_json::from_str(&stdout).expect("JSON from the CLI");
+    let identity = caller_identity(&bench, &moto.url, &[]);
     assert_eq!(identity["Arn"], arn.as_str());
     assert_eq!(
         identity["Account"],
