@@ -3,7 +3,8 @@
 //!
 //! - [`http`]: a tiny threaded HTTP/1.1 server the stand-ins are built on.
 //! - [`github`]: the runner's OIDC token endpoint ([`github::GithubTokenService`]).
-//! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]).
+//! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]), with SigV4
+//!   verification ([`sts::sigv4`]).
 //! - [`proxy`]: a forward HTTP proxy that records what went through it.
 //! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.

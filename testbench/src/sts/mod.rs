@@ -1,9 +1,13 @@
 //! An AWS STS stand-in speaking STS's Query/XML protocol as `aws-sdk-sts` sends it: `POST /`
-//! with a form-urlencoded body naming the `Action`. It knows trusted identity providers and
-//! roles with trust rules, answers `AssumeRoleWithWebIdentity` and `GetCallerIdentity` (other
-//! actions are `InvalidAction`), plays injected faults, and records requests and the
-//! credentials it issued.
+//! with a form-urlencoded body naming the `Action`. It knows trusted identity providers, IAM
+//! users with long-term keys, and roles with trust rules; answers `AssumeRoleWithWebIdentity`,
+//! and the SigV4-signed `AssumeRole` and `GetCallerIdentity` (other actions are
+//! `InvalidAction`); issues instance-profile credentials; plays injected faults; and records
+//! requests and the credentials it issued.
 
+mod assume_role;
+mod identity;
+mod session;
 pub mod sigv4;
 mod validation;
 mod web_identity;
@@ -17,7 +21,11 @@ use crate::github::GithubTokenService;
 use crate::http::{Reply, Request, Server};
 use crate::jwt::VerifyingKey;
 use crate::{clock, random};
-use wire::{StsError, Xml, text};
+use identity::User;
+pub use identity::UserKeys;
+use session::SessionParams;
+use validation::IamArn;
+use wire::{StsError, Xml};
 
 /// An OpenID Connect provider the account trusts: tokens whose `iss` is `issuer` and that one
 /// of `keys` signed.
@@ -38,6 +46,13 @@ pub struct Role {
     pub max_session_duration: u32,
     /// The role's unique id (`AROA…`), the first half of each session's `AssumedRoleId`.
     pub role_id: String,
+    /// `StringLike` patterns of the caller ARNs `AssumeRole` accepts; `None` (the default)
+    /// accepts every caller of the role's account.
+    pub trust_principals: Option<Vec<String>>,
+    /// The `ExternalId` `AssumeRole` callers must pass; `None` by default.
+    pub external_id: Option<String>,
+    /// The most bytes of session tag keys and values `AssumeRole` accepts; 2048 by default.
+    pub packed_policy_limit: usize,
 }
 
 impl Default for Role {
@@ -47,6 +62,9 @@ impl Default for Role {
             subject: "*".into(),
             max_session_duration: 3600,
             role_id: format!("AROA{}", random::string(random::UPPER_ALPHANUMERIC, 17)),
+            trust_principals: None,
+            external_id: None,
+            packed_policy_limit: 2048,
         }
     }
 }
@@ -83,6 +101,25 @@ impl RoleRule<'_> {
     /// Sets the maximum session duration, in seconds.
     pub fn max_session_duration(self, seconds: u32) -> Self {
         self.update(|role| role.max_session_duration = seconds)
+    }
+
+    /// Trusts only these callers for `AssumeRole`: user ARNs or role-session ARNs, with `*` and
+    /// `?` wildcards (`arn:aws:sts::111122223333:assumed-role/ci/*`).
+    pub fn trust_principals(self, arns: &[&str]) -> Self {
+        self.update(|role| {
+            role.trust_principals = Some(arns.iter().map(|arn| arn.to_string()).collect());
+        })
+    }
+
+    /// Requires `AssumeRole` callers to pass this `ExternalId`.
+    pub fn external_id(self, id: &str) -> Self {
+        self.update(|role| role.external_id = Some(id.into()))
+    }
+
+    /// Sets how many bytes of session tag keys and values `AssumeRole` accepts before
+    /// answering `PackedPolicyTooLarge`.
+    pub fn packed_policy_limit(self, bytes: usize) -> Self {
+        self.update(|role| role.packed_policy_limit = bytes)
     }
 
     /// A copy of the role as it stands.
@@ -167,6 +204,8 @@ pub struct StsRequest {
     pub user_agent: Option<String>,
     /// Header names in lower case.
     pub headers: BTreeMap<String, String>,
+    /// The access key id a signed request names in its `Authorization` header.
+    pub caller_access_key: Option<String>,
     /// `OK`, the error code answered, or `Hang` / `Drop` when no answer was sent.
     pub outcome: String,
 }
@@ -190,21 +229,32 @@ pub struct IssuedCredentials {
     pub account: String,
     pub session_name: String,
     pub duration_seconds: u32,
-    /// The token's `sub`.
+    /// The token's `sub` (empty for other sessions than web identity ones).
     pub subject: String,
-    /// The token's accepted `aud`.
+    /// The token's accepted `aud` (empty for other sessions).
     pub audience: String,
-    /// The `Provider` answered: the issuer without its scheme.
+    /// The `Provider` answered: the issuer without its scheme (empty for other sessions).
     pub provider: String,
     /// The session policy, if one was passed.
     pub policy: Option<String>,
     /// The managed session policies passed.
     pub policy_arns: Vec<String>,
+    /// The session tags passed to `AssumeRole`, in order.
+    pub tags: Vec<(String, String)>,
+    /// The tag keys passed as transitive.
+    pub transitive_tag_keys: Vec<String>,
+    /// The `ExternalId` passed to `AssumeRole`.
+    pub external_id: Option<String>,
+    /// Who assumed the role: the caller's ARN for `AssumeRole`, the identity provider's ARN
+    /// (`arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST`) for a web identity, and
+    /// `ec2.amazonaws.com` for an instance profile.
+    pub source: String,
 }
 
 #[derive(Debug, Default)]
 struct State {
     providers: Vec<IdentityProvider>,
+    users: Vec<User>,
     roles: BTreeMap<String, Role>,
     faults: VecDeque<Fault>,
     next_secrets: VecDeque<String>,
@@ -254,6 +304,52 @@ impl StsStandIn {
         RoleRule {
             sts: self,
             arn: arn.into(),
+        }
+    }
+
+    /// The long-term keys of the IAM user `arn` (`arn:aws:iam::111122223333:user/ci`), created
+    /// with a new key if new. Panics on an ARN that is not a user's.
+    pub fn user(&self, arn: &str) -> UserKeys {
+        let mut state = self.lock();
+        if let Some(user) = state.users.iter().find(|user| user.arn == arn) {
+            return user.keys.clone();
+        }
+        let user = User::new(arn);
+        let keys = user.keys.clone();
+        state.users.push(user);
+        keys
+    }
+
+    /// Credentials for an EC2 instance whose instance profile holds the role `role_arn`
+    /// (created with the default trust rule if new): a six-hour session named after a made-up
+    /// instance id, recorded as issued so that they sign requests. Panics on an ARN that is not
+    /// a role's.
+    pub fn instance_profile(&self, role_arn: &str) -> IssuedCredentials {
+        let arn = IamArn::parse(role_arn, "role").expect("a role ARN");
+        self.role(role_arn);
+        let instance_id = format!("i-{}", &hex::encode(random::bytes(9))[..17]);
+        let session = SessionParams {
+            role_arn,
+            session_name: &instance_id,
+            duration: 6 * 3600,
+            policy: None,
+            policy_arns: Vec::new(),
+        };
+        let mut state = self.lock();
+        let credentials = session::issue(&mut state, &arn, session, "ec2.amazonaws.com".into());
+        state.issued.push(credentials.clone());
+        credentials
+    }
+
+    /// Ends the session of `access_key_id` now, as if its time had run out: requests it signs
+    /// get `ExpiredToken`.
+    pub fn expire(&self, access_key_id: &str) {
+        let now = clock::now();
+        for credentials in self.lock().issued.iter_mut() {
+            if credentials.access_key_id == access_key_id {
+                credentials.expires_at = now;
+                credentials.expiration = clock::iso8601(now);
+            }
         }
     }
 
@@ -312,11 +408,16 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
             }
         }
     };
+    let caller_access_key = request
+        .header("authorization")
+        .and_then(|header| sigv4::Authorization::parse(header).ok())
+        .map(|authorization| authorization.access_key_id);
     state.requests.push(StsRequest {
         action,
         params,
         user_agent: request.header("user-agent").map(str::to_string),
         headers: request.headers.clone(),
+        caller_access_key,
         outcome,
     });
     reply
@@ -333,6 +434,7 @@ impl State {
             "AssumeRoleWithWebIdentity" => {
                 web_identity::assume_role_with_web_identity(self, params)
             }
+            "AssumeRole" => assume_role::assume_role(self, request, params),
             "GetCallerIdentity" => self.get_caller_identity(request),
             _ => Err(StsError::new(
                 400,
@@ -340,57 +442,5 @@ impl State {
                 format!("Could not find operation {action} for version 2011-06-15"),
             )),
         }
-    }
-
-    fn get_caller_identity(&self, request: &Request) -> Result<Vec<Xml>, StsError> {
-        let caller = self.authenticate(request)?;
-        Ok(vec![
-            text("Arn", caller.assumed_role_arn.as_str()),
-            text("UserId", caller.assumed_role_id.as_str()),
-            text("Account", caller.account.as_str()),
-        ])
-    }
-
-    /// The credentials a signed request was made with. For now the access key id named in the
-    /// SigV4 `Authorization` header (and the `x-amz-security-token` header) must be ones this
-    /// stand-in issued and not yet expired; the signature itself is not checked.
-    fn authenticate(&self, request: &Request) -> Result<&IssuedCredentials, StsError> {
-        let access_key_id = request
-            .header("authorization")
-            .and_then(|auth| auth.strip_prefix("AWS4-HMAC-SHA256 "))
-            .and_then(|auth| {
-                auth.split(',')
-                    .find_map(|part| part.trim().strip_prefix("Credential="))
-            })
-            .and_then(|credential| credential.split('/').next())
-            .ok_or_else(|| {
-                StsError::new(
-                    403,
-                    "MissingAuthenticationToken",
-                    "Request is missing Authentication Token",
-                )
-            })?;
-        let credentials = self
-            .issued
-            .iter()
-            .find(|c| {
-                c.access_key_id == access_key_id
-                    && request.header("x-amz-security-token") == Some(c.session_token.as_str())
-            })
-            .ok_or_else(|| {
-                StsError::new(
-                    403,
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
-                )
-            })?;
-        if clock::now() >= credentials.expires_at {
-            return Err(StsError::new(
-                400,
-                "ExpiredToken",
-                "The security token included in the request is expired",
-            ));
-        }
-        Ok(credentials)
     }
 }

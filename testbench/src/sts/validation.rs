@@ -1,6 +1,8 @@
 //! Parameter checks worded as STS words them: every constraint violation of a request is
 //! collected into one `ValidationError` ("2 validation errors detected: Value … at '…' failed
-//! to satisfy constraint: …; …"), and role ARNs are parsed.
+//! to satisfy constraint: …; …"), and IAM ARNs and list parameters are read.
+
+use std::collections::BTreeMap;
 
 use super::wire::StsError;
 
@@ -117,25 +119,27 @@ impl Violations {
     }
 }
 
-/// The parts of `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
+/// The parts of `arn:PARTITION:iam::ACCOUNT:KIND/PATH/NAME`, the ARN of a role or a user.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RoleArn {
+pub struct IamArn {
     pub partition: String,
     pub account: String,
-    /// The role name, without its path.
+    /// The name, without its path.
     pub name: String,
 }
 
-impl RoleArn {
-    /// Parses a role ARN; anything else is STS's "Request ARN is invalid".
-    pub fn parse(arn: &str) -> Result<RoleArn, StsError> {
+impl IamArn {
+    /// Parses the ARN of a `kind` (`role`, `user`); anything else is STS's "Request ARN is
+    /// invalid".
+    pub fn parse(arn: &str, kind: &str) -> Result<IamArn, StsError> {
         let invalid = || StsError::validation("Request ARN is invalid");
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let ["arn", partition, "iam", "", account, resource] = parts.as_slice() else {
             return Err(invalid());
         };
         let name = resource
-            .strip_prefix("role/")
+            .strip_prefix(kind)
+            .and_then(|rest| rest.strip_prefix('/'))
             .and_then(|path_and_name| path_and_name.rsplit('/').next())
             .filter(|name| !name.is_empty())
             .ok_or_else(invalid)?;
@@ -145,12 +149,17 @@ impl RoleArn {
         {
             return Err(invalid());
         }
-        Ok(RoleArn {
+        Ok(IamArn {
             partition: partition.to_string(),
             account: account.to_string(),
             name: name.to_string(),
         })
     }
+}
+
+/// The values of a list parameter, `name(1)`, `name(2)`, … up to the first one missing.
+pub fn list(params: &BTreeMap<String, String>, name: impl Fn(usize) -> String) -> Vec<String> {
+    (1..).map_while(|n| params.get(&name(n)).cloned()).collect()
 }
 
 /// IAM's `StringLike`: `*` matches any run of characters, `?` any one character.
@@ -196,8 +205,9 @@ mod tests {
     }
 
     #[test]
-    fn parses_role_arns() {
-        let arn = RoleArn::parse("arn:aws-cn:iam::111122223333:role/path/to/Deploy").unwrap();
+    fn parses_iam_arns() {
+        let arn =
+            IamArn::parse("arn:aws-cn:iam::111122223333:role/path/to/Deploy", "role").unwrap();
         assert_eq!(
             (
                 arn.partition.as_str(),
@@ -211,12 +221,15 @@ mod tests {
             "arn:aws:iam::111122223333:user/x",
             "arn:aws:s3::111122223333:role/x",
             "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:roles/x",
         ] {
             assert_eq!(
-                RoleArn::parse(bad).unwrap_err().message,
+                IamArn::parse(bad, "role").unwrap_err().message,
                 "Request ARN is invalid"
             );
         }
+        let user = IamArn::parse("arn:aws:iam::111122223333:user/ci", "user").unwrap();
+        assert_eq!(user.name, "ci");
     }
 
     #[test]

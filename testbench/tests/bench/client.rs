@@ -1,9 +1,13 @@
-//! A minimal HTTP/1.1 client over `TcpStream` for talking to the stand-ins.
+//! A minimal HTTP/1.1 client over `TcpStream` for talking to the stand-ins, and SigV4-signed
+//! STS requests.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use testbench::http::Request;
+use testbench::sts::sigv4::{self, Keys};
 
 /// A response as read off the wire.
 #[derive(Debug)]
@@ -43,9 +47,16 @@ impl Connection {
         }
     }
 
-    /// Sends a request; `target` is the path and query.
+    /// Sends a request; `target` is the path and query. `Host: 127.0.0.1` is added unless
+    /// `headers` has a `Host`.
     pub fn send(&mut self, method: &str, target: &str, headers: &[(&str, &str)], body: &str) {
-        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        let mut request = format!("{method} {target} HTTP/1.1\r\n");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            request.push_str("Host: 127.0.0.1\r\n");
+        }
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -140,4 +151,48 @@ pub fn sts_post(endpoint: &str, headers: &[(&str, &str)], params: &[(&str, &str)
     let mut all = vec![("Content-Type", "application/x-www-form-urlencoded")];
     all.extend_from_slice(headers);
     request(endpoint, "POST", "/", &all, &form(params))
+}
+
+/// A Query request to STS (`POST /`, a `Host` and a form `Content-Type`), changed by `prepare`
+/// (which signs it, or tampers with it) and sent.
+pub fn sts_request(
+    endpoint: &str,
+    params: &[(&str, &str)],
+    prepare: impl FnOnce(&mut Request),
+) -> Answer {
+    let host = endpoint.strip_prefix("http://").expect("an http URL");
+    let mut request = Request {
+        method: "POST".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: BTreeMap::from([
+            ("host".into(), host.into()),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded; charset=utf-8".into(),
+            ),
+        ]),
+        body: form(params).into_bytes(),
+    };
+    prepare(&mut request);
+    let headers: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let body = String::from_utf8(request.body.clone()).expect("a text body");
+    self::request(endpoint, &request.method, &request.path, &headers, &body)
+}
+
+/// A Query request to STS signed with `keys` for `us-east-1` as of now.
+pub fn signed_sts_post(endpoint: &str, keys: Keys<'_>, params: &[(&str, &str)]) -> Answer {
+    sts_request(endpoint, params, |request| {
+        sigv4::sign(request, keys, "us-east-1", "sts", now());
+    })
+}
+
+/// The time in Unix seconds.
+pub fn now() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_secs()).unwrap()
 }

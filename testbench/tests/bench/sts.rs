@@ -7,7 +7,9 @@ use testbench::github::{GithubTokenService, TokenSettings};
 use testbench::jwt::SigningKey;
 use testbench::sts::{Fault, StsStandIn};
 
-use crate::client::{Answer, Connection, form, sts_post};
+use testbench::sts::sigv4::Keys;
+
+use crate::client::{Answer, Connection, form, now, signed_sts_post, sts_post};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/ci/deploy";
 
@@ -51,19 +53,12 @@ fn error_xml(code: &str, kind: &str, message: &str, request_id: &str) -> String 
 }
 
 #[track_caller]
-fn assert_error(answer: &Answer, status: u16, code: &str, message: &str) {
+pub fn assert_error(answer: &Answer, status: u16, code: &str, message: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);
     let kind = if status >= 500 { "Receiver" } else { "Sender" };
     let expected = error_xml(code, kind, message, &answer.headers["x-amzn-requestid"]);
     assert_eq!(answer.body, expected);
     assert_eq!(answer.headers["content-type"], "text/xml");
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 #[test]
@@ -123,6 +118,14 @@ fn answers_success_in_sts_shape() {
     assert_eq!(c.duration_seconds, 900);
     assert_eq!(c.account, "111122223333");
     assert_eq!(c.role_arn, ROLE);
+    assert_eq!(
+        c.source,
+        format!(
+            "arn:aws:iam::111122223333:oidc-provider/{}",
+            github.issuer().strip_prefix("http://").unwrap()
+        )
+    );
+    assert!(c.tags.is_empty() && c.transitive_tag_keys.is_empty() && c.external_id.is_none());
 }
 
 #[test]
@@ -410,22 +413,14 @@ fn get_caller_identity_knows_issued_keys() {
         200
     );
     let c = sts.issued_credentials().remove(0);
-    let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={}/20261125/us-east-1/sts/aws4_request, \
-         SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=00",
-        c.access_key_id
-    );
-    let call = |authorization: &str, token: &str| {
-        sts_post(
+    let call = |keys: Keys<'_>| {
+        signed_sts_post(
             &sts.endpoint(),
-            &[
-                ("Authorization", authorization),
-                ("X-Amz-Security-Token", token),
-            ],
+            keys,
             &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
         )
     };
-    let answer = call(&authorization, &c.session_token);
+    let answer = call(Keys::from(&c));
     assert_eq!(answer.status, 200, "{}", answer.body);
     let expected = format!(
         r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -444,19 +439,16 @@ fn get_caller_identity_knows_issued_keys() {
     assert_eq!(answer.body, expected);
 
     let invalid = "The security token included in the request is invalid.";
-    let stranger = authorization.replace(&c.access_key_id, "ASIAAAAAAAAAAAAAAAAA");
-    assert_error(
-        &call(&stranger, &c.session_token),
-        403,
-        "InvalidClientTokenId",
-        invalid,
-    );
-    assert_error(
-        &call(&authorization, "wrong"),
-        403,
-        "InvalidClientTokenId",
-        invalid,
-    );
+    let stranger = Keys {
+        access_key_id: "ASIAAAAAAAAAAAAAAAAA",
+        ..Keys::from(&c)
+    };
+    assert_error(&call(stranger), 403, "InvalidClientTokenId", invalid);
+    let wrong_token = Keys {
+        session_token: Some("wrong"),
+        ..Keys::from(&c)
+    };
+    assert_error(&call(wrong_token), 403, "InvalidClientTokenId", invalid);
     let unsigned = sts_post(&sts.endpoint(), &[], &[("Action", "GetCallerIdentity")]);
     assert_error(
         &unsigned,
@@ -489,6 +481,7 @@ fn rejects_unknown_actions_and_logs_requests() {
     let assumed = &requests[1];
     assert_eq!(assumed.action, "AssumeRoleWithWebIdentity");
     assert_eq!(assumed.outcome, "OK");
+    assert_eq!(assumed.caller_access_key, None);
     assert_eq!(assumed.user_agent.as_deref(), Some("aws-sdk-rust/1.3 test"));
     assert_eq!(assumed.params["WebIdentityToken"], token);
     assert_eq!(assumed.params["Policy"], r#"{"a": "b c+d"}"#);
