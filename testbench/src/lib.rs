@@ -5,6 +5,7 @@
 //! - [`github`]: the runner's OIDC token endpoint ([`github::GithubTokenService`]).
 //! - [`sts`]: AWS STS speaking its Query/XML protocol ([`sts::StsStandIn`]), with SigV4
 //!   verification ([`sts::sigv4`]).
+//! - [`imds`]: the EC2 instance metadata service serving instance-profile credentials.
 //! - [`proxy`]: a forward HTTP proxy that records what went through it.
 //! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.
@@ -14,6 +15,7 @@ mod clock;
 pub mod context;
 pub mod github;
 pub mod http;
+pub mod imds;
 pub mod jwt;
 pub mod proxy;
 mod random;

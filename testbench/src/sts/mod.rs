@@ -2,8 +2,8 @@
 //! with a form-urlencoded body naming the `Action`. It knows trusted identity providers, IAM
 //! users with long-term keys, and roles with trust rules; answers `AssumeRoleWithWebIdentity`,
 //! and the SigV4-signed `AssumeRole` and `GetCallerIdentity` (other actions are
-//! `InvalidAction`); issues instance-profile credentials; plays injected faults; and records
-//! requests and the credentials it issued.
+//! `InvalidAction`); issues instance-profile credentials for the [`crate::imds`] stand-in; plays
+//! injected faults; and records requests and the credentials it issued.
 
 mod assume_role;
 mod identity;
@@ -322,8 +322,8 @@ impl StsStandIn {
 
     /// Credentials for an EC2 instance whose instance profile holds the role `role_arn`
     /// (created with the default trust rule if new): a six-hour session named after a made-up
-    /// instance id, recorded as issued so that they sign requests. Panics on an ARN that is not
-    /// a role's.
+    /// instance id, recorded as issued so that they sign requests. Serve them with
+    /// [`crate::imds::Imds`]. Panics on an ARN that is not a role's.
     pub fn instance_profile(&self, role_arn: &str) -> IssuedCredentials {
         let arn = IamArn::parse(role_arn, "role").expect("a role ARN");
         self.role(role_arn);

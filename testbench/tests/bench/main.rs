@@ -4,6 +4,7 @@ mod assume_role;
 mod client;
 mod github;
 mod http;
+mod imds;
 mod runner;
 mod signed;
 mod sts;
