@@ -66,7 +66,7 @@ impl User {
 }
 
 /// The principal a request was signed as.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct Caller {
     pub arn: String,
     /// `AIDA…` for a user, `AROA…:SESSION` for a role session.
