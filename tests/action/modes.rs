@@ -2,6 +2,7 @@
 //! identity token file, the SDK's ambient credentials, existing credentials, and the user agent.
 
 use crate::support::{ACCOUNT, Bench, REGION, ROLE, assert_failed_with};
+use testbench::imds::Imds;
 use testbench::sts::Fault;
 
 const USER: &str = "arn:aws:iam::111122223333:user/ci";
@@ -316,6 +317,32 @@ fn ambient_credentials_from_the_environment() {
     assert_eq!(result.outputs["aws-account-id"], ACCOUNT);
     assert_eq!(result.outputs["authenticated-arn"], USER);
     assert_eq!(bench.sts.requests()[0].action, "GetCallerIdentity");
+}
+
+#[test]
+fn ambient_credentials_from_the_instance_metadata_service() {
+    let mut bench = Bench::new();
+    let instance = bench
+        .sts
+        .instance_profile("arn:aws:iam::111122223333:role/runner");
+    let imds = Imds::start(instance.clone());
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .env("AWS_EC2_METADATA_DISABLED", "false")
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.endpoint())
+    });
+    result.assert_success();
+    assert_eq!(result.outputs["aws-account-id"], ACCOUNT);
+    assert_eq!(
+        result.outputs["authenticated-arn"],
+        instance.assumed_role_arn
+    );
+    let call = &bench.sts.requests()[0];
+    assert_eq!(
+        call.caller_access_key.as_deref(),
+        Some(instance.access_key_id.as_str())
+    );
+    assert!(!imds.requests().is_empty());
 }
 
 #[test]
