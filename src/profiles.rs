@@ -7,7 +7,8 @@
 //! keeps its header line where it is, drops only its `key = value` lines and puts the new ones
 //! right after the header; a new profile is appended after one blank line. Both files are
 //! checked (profile already there, symbolic links, non-regular files) before either is written,
-//! and each is replaced atomically by a private (0600) temporary file renamed over it.
+//! and each is replaced atomically by a private (0600) temporary file renamed over it. [`remove`]
+//! takes the profile out again the same way, for the post step.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -118,9 +119,9 @@ pub fn write(
     }
 
     let targets = prepare(files, name, overwrite)?;
-    let mut rendered = Vec::with_capacity(targets.len());
-    for target in &targets {
-        let mut content = target.content.clone().unwrap_or_default();
+    let mut changes = Vec::with_capacity(targets.len());
+    for target in targets {
+        let mut content = target.content.unwrap_or_default();
         for &kind in &target.kinds {
             let keys: &[(&str, &str)] = match kind {
                 FileKind::Credentials => &credential_keys,
@@ -128,26 +129,104 @@ pub fn write(
             };
             content = render(&content, kind, name, keys);
         }
-        rendered.push(content);
+        changes.push((target.path, Change::Replace(content)));
     }
+    apply(name, changes)
+}
 
-    for target in &targets {
-        ensure_directory(name, &target.path)?;
+/// Removes the profile's sections (written by the main step) from both files, for the post step:
+/// the section header and its `key = value` lines go; every other byte stays (other sections,
+/// comments — including comment lines that were inside the removed section —, blank lines, line
+/// endings). A blank line that only separated the removed section from the one before it goes
+/// too, so write-then-remove of a new profile restores the file byte for byte. A file left
+/// with nothing but blank lines is deleted; a missing file is fine; symbolic links and
+/// non-regular files are refused exactly as `write` refuses them; each file is replaced
+/// atomically like `write` does.
+///
+/// Nothing is written when neither file has the profile. Both files are read and checked before
+/// either is changed, and a missing profile is no error. One case cannot be told apart from the
+/// plain one: a file that already ended with a blank line, or without a line ending, before the
+/// profile was appended ends with a single line ending after the removal.
+#[allow(dead_code)] // called by the post step
+pub fn remove(files: &ProfileFiles, name: &str) -> Result<(), Error> {
+    // The profile being there already is the point, not a reason to refuse.
+    let targets = prepare(files, name, true)?;
+    let mut changes = Vec::with_capacity(targets.len());
+    for target in targets {
+        let Some(original) = target.content else {
+            continue;
+        };
+        let mut content = original.clone();
+        for &kind in &target.kinds {
+            content = strip(&content, kind, name);
+        }
+        if content == original {
+            continue;
+        }
+        let change = if lines(&content).all(|(text, _)| classify(text) == LineKind::Blank) {
+            Change::Delete
+        } else {
+            Change::Replace(content)
+        };
+        changes.push((target.path, change));
     }
-    // Every file is fully written and synced beside its target before any target is replaced.
-    let mut staged = Vec::with_capacity(targets.len());
-    for (target, content) in targets.iter().zip(&rendered) {
-        let temp = Staged::create(&target.path, content).map_err(|source| {
-            io_error(name, "write a temporary file beside", &target.path, source)
-        })?;
-        staged.push(temp);
+    apply(name, changes)
+}
+
+/// What becomes of one file.
+enum Change {
+    /// It gets this content (created, with its directory, if missing).
+    Replace(Vec<u8>),
+    /// It is deleted.
+    Delete,
+}
+
+/// Makes the changes, shared by [`write()`] and [`remove`]: every directory is made and every new
+/// content fully written and synced beside its file before any file is replaced or deleted; then
+/// each file is replaced atomically (or deleted), in order.
+fn apply(name: &str, changes: Vec<(PathBuf, Change)>) -> Result<(), Error> {
+    for (path, change) in &changes {
+        if let Change::Replace(_) = change {
+            ensure_directory(name, path)?;
+        }
     }
-    for (temp, content) in staged.into_iter().zip(&rendered) {
-        let path = temp.target.clone();
-        temp.commit(content)
-            .map_err(|source| io_error(name, "replace", &path, source))?;
+    // Each file with its staged replacement, or `None` to delete it.
+    let mut steps = Vec::with_capacity(changes.len());
+    for (path, change) in &changes {
+        let staged = match change {
+            Change::Replace(content) => {
+                let temp = Staged::create(path, content).map_err(|source| {
+                    io_error(name, "write a temporary file beside", path, source)
+                })?;
+                Some((temp, content))
+            }
+            Change::Delete => None,
+        };
+        steps.push((path, staged));
+    }
+    for (path, staged) in steps {
+        match staged {
+            Some((temp, content)) => temp
+                .commit(content)
+                .map_err(|source| io_error(name, "replace", path, source))?,
+            None => match fs::remove_file(path) {
+                Ok(()) => sync_directory(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => return Err(io_error(name, "delete", path, source)),
+            },
+        }
     }
     Ok(())
+}
+
+/// Makes a rename or deletion in the file's directory durable (on Unix; best effort).
+fn sync_directory(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(directory) = File::open(directory_of(path)) {
+        let _ = directory.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Which of the two files, and so which section name the profile has in it.
@@ -364,11 +443,8 @@ impl Staged {
         match fs::rename(&self.temp, &self.target) {
             Ok(()) => {
                 self.committed = true;
-                #[cfg(unix)]
-                if let Ok(directory) = File::open(directory_of(&self.target)) {
-                    // Makes the rename itself durable; the data is already synced.
-                    let _ = directory.sync_all();
-                }
+                // The data is already synced; this makes the rename itself durable.
+                sync_directory(&self.target);
                 Ok(())
             }
             #[cfg(windows)]
@@ -493,6 +569,57 @@ fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> 
     out.extend_from_slice(kind.header(name).as_bytes());
     out.extend_from_slice(eol);
     out.extend_from_slice(&entries);
+    out
+}
+
+/// The file without the profile's sections: each header line and the `key = value` (and
+/// continuation) lines under it go, its comment and blank lines stay. The blank line just above a
+/// removed header goes too when it is the only one there, after a line that stays, and the
+/// section kept no comment: that is the separator [`render`] put before a new section. A byte
+/// order mark on a removed first line stays.
+fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
+    let lines: Vec<(&[u8], &[u8])> = lines(content).collect();
+    let blank = |index: usize| classify(lines[index].0) == LineKind::Blank;
+    let mut keep = vec![true; lines.len()];
+    let mut index = 0;
+    while index < lines.len() {
+        let owned =
+            matches!(classify(lines[index].0), LineKind::Header(header) if kind.owns(header, name));
+        if !owned {
+            index += 1;
+            continue;
+        }
+        let header = index;
+        keep[header] = false;
+        let mut keeps_comments = false;
+        index += 1;
+        while index < lines.len() {
+            match classify(lines[index].0) {
+                LineKind::Header(_) => break,
+                LineKind::Entry => keep[index] = false,
+                LineKind::Comment => keeps_comments = true,
+                LineKind::Blank => {}
+            }
+            index += 1;
+        }
+        let mut kept_above = (0..header).rev().filter(|&above| keep[above]);
+        if let (Some(separator), Some(before)) = (kept_above.next(), kept_above.next()) {
+            if !keeps_comments && blank(separator) && !blank(before) {
+                keep[separator] = false;
+            }
+        }
+    }
+
+    let mut out = Vec::with_capacity(content.len());
+    if !keep.first().copied().unwrap_or(true) && content.starts_with(BOM) {
+        out.extend_from_slice(BOM);
+    }
+    for ((text, ending), kept) in lines.iter().zip(keep) {
+        if kept {
+            out.extend_from_slice(text);
+            out.extend_from_slice(ending);
+        }
+    }
     out
 }
 
@@ -927,6 +1054,276 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let error = check_writable(&files_in(dir.path()), "a b", false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Input 'aws-profile' must not contain whitespace, got 'a b'"
+        );
+    }
+
+    /// Write-then-remove of a new profile gives back exactly what was there.
+    fn assert_write_then_remove_restores(files: &ProfileFiles, name: &str) {
+        let before = |path: &Path| fs::read(path).ok();
+        let (credentials, config) = (before(&files.credentials), before(&files.config));
+        write(files, name, &CREDS, "us-east-2", false).unwrap();
+        assert!(check_writable(files, name, false).is_err());
+        remove(files, name).unwrap();
+        assert_eq!(before(&files.credentials), credentials, "{name}");
+        assert_eq!(before(&files.config), config, "{name}");
+        assert!(check_writable(files, name, false).is_ok());
+    }
+
+    #[test]
+    fn write_then_remove_restores_existing_files_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "# team keys\n[default]\naws_access_key_id=OLD\n  ; note\n\n\n[other]  ; inline\nkey   =  spaced\n";
+        let config =
+            "[default]\nregion = us-west-2\ns3 =\n  max_concurrent_requests = 20\n# last words\n";
+        let files = existing(dir.path(), credentials, config);
+        assert_write_then_remove_restores(&files, "ci");
+        assert_eq!(text(&files.credentials), credentials);
+        assert_eq!(text(&files.config), config);
+        assert_no_leftovers(&files);
+
+        // Two blank lines before the new section: both are the file's own.
+        let files = existing(dir.path(), "[a]\nk = v\n\n\n", "# only a comment\n");
+        assert_write_then_remove_restores(&files, "ci");
+        assert_no_leftovers(&files);
+
+        // What cannot be told apart from a file ending with one line ending: a file ending with
+        // one blank line, or with no line ending.
+        let files = existing(dir.path(), "[a]\nk = v\n\n", "[a]\nregion = x");
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        remove(&files, "ci").unwrap();
+        assert_eq!(text(&files.credentials), "[a]\nk = v\n");
+        assert_eq!(text(&files.config), "[a]\nregion = x\n");
+    }
+
+    #[test]
+    fn write_then_remove_of_fresh_files_deletes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        assert_write_then_remove_restores(&files, "ci");
+        assert!(!files.credentials.exists());
+        assert!(!files.config.exists());
+        let directory = files.credentials.parent().unwrap();
+        assert_eq!(fs::read_dir(directory).unwrap().count(), 0);
+
+        // Blank lines alone are an empty file too.
+        fs::write(&files.credentials, "\n\r\n  \n").unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        remove(&files, "ci").unwrap();
+        assert_eq!(fs::read_dir(directory).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn remove_keeps_comments_and_other_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[a]\nk = 1\n\n[ci]  # ours\n# keep me\naws_access_key_id = X\n  continued\n; and me\n\n[b]\nk = 2\n\n[ ci ]\naws_secret_access_key = Y\n\n[c]\nk = 3\n";
+        let config =
+            "\u{feff}[profile ci]\nregion = x\n\n[profile cix]\nregion = y\n\n[ci]\nregion = z\n";
+        let files = existing(dir.path(), credentials, config);
+        remove(&files, "ci").unwrap();
+        // A section that leaves comments behind keeps the blank line above them; one that leaves
+        // nothing takes its separator along. Every section of that name goes.
+        assert_eq!(
+            text(&files.credentials),
+            "[a]\nk = 1\n\n# keep me\n; and me\n\n[b]\nk = 2\n\n[c]\nk = 3\n"
+        );
+        // A bare `[ci]` is no profile in the config file.
+        assert_eq!(
+            text(&files.config),
+            "\u{feff}\n[profile cix]\nregion = y\n\n[ci]\nregion = z\n"
+        );
+        assert_no_leftovers(&files);
+    }
+
+    #[test]
+    fn remove_of_an_absent_profile_touches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[a]\nk = v\n\n[cix]\nk = w\n";
+        let config = "[profile a]\nregion = x\n[ci]\n";
+        let files = existing(dir.path(), credentials, config);
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        for path in [&files.credentials, &files.config] {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        #[cfg(unix)]
+        let inode = |path: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(path).unwrap().ino()
+        };
+        #[cfg(unix)]
+        let inodes = (inode(&files.credentials), inode(&files.config));
+
+        remove(&files, "ci").unwrap();
+        for path in [&files.credentials, &files.config] {
+            assert_eq!(fs::metadata(path).unwrap().modified().unwrap(), old);
+        }
+        #[cfg(unix)]
+        assert_eq!(inodes, (inode(&files.credentials), inode(&files.config)));
+        assert_eq!(text(&files.credentials), credentials);
+        assert_eq!(text(&files.config), config);
+        assert_no_leftovers(&files);
+
+        // Missing files (and a missing directory) are fine, and stay missing.
+        let files = files_in(&dir.path().join("nowhere"));
+        remove(&files, "ci").unwrap();
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn remove_keeps_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = existing(
+            dir.path(),
+            "[a]\r\nk = v\r\n",
+            "[default]\r\nregion = x\r\n\r\n[b]\r\n",
+        );
+        assert_write_then_remove_restores(&files, "ci");
+
+        fs::write(
+            &files.config,
+            "[default]\r\nregion = x\r\n\r\n[profile ci]\r\nregion = y\r\n\r\n[profile b]\r\nregion = z",
+        )
+        .unwrap();
+        remove(&files, "ci").unwrap();
+        assert_eq!(
+            text(&files.config),
+            "[default]\r\nregion = x\r\n\r\n[profile b]\r\nregion = z"
+        );
+    }
+
+    #[test]
+    fn remove_of_the_default_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = "[ci]\nk = v\n";
+        let config = "[profile ci]\nregion = x\n";
+        let files = existing(dir.path(), credentials, config);
+        assert_write_then_remove_restores(&files, "default");
+        assert_eq!(text(&files.config), config);
+
+        // `[profile default]` is the default profile too; `[profile default]` in the credentials
+        // file is not.
+        fs::write(
+            &files.credentials,
+            "[default]\nk = v\n[profile default]\nk = w\n",
+        )
+        .unwrap();
+        fs::write(
+            &files.config,
+            "[default]\nregion = a\n\n[profile ci]\nregion = b\n\n[profile  default ]\nregion = c\n",
+        )
+        .unwrap();
+        remove(&files, "default").unwrap();
+        assert_eq!(text(&files.credentials), "[profile default]\nk = w\n");
+        // Only a blank line above a removed section goes with it.
+        assert_eq!(text(&files.config), "\n[profile ci]\nregion = b\n");
+    }
+
+    #[test]
+    fn remove_from_one_file_for_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aws");
+        fs::write(&path, "[x]\nk = v\n").unwrap();
+        let files = ProfileFiles {
+            credentials: path.clone(),
+            config: path.clone(),
+        };
+        assert_write_then_remove_restores(&files, "ci");
+        assert_eq!(text(&path), "[x]\nk = v\n");
+
+        // Through two spellings of the same path.
+        let files = ProfileFiles {
+            credentials: path.clone(),
+            config: dir.path().join(".").join("aws"),
+        };
+        assert_write_then_remove_restores(&files, "ci");
+
+        fs::remove_file(&path).unwrap();
+        assert_write_then_remove_restores(&files, "ci");
+        assert!(!path.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn remove_refuses_symbolic_links_and_changes_nothing() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::write(&elsewhere, "[ci]\nk = v\n").unwrap();
+        let files = files_in(dir.path());
+        fs::create_dir_all(files.config.parent().unwrap()).unwrap();
+        symlink(&elsewhere, &files.credentials).unwrap();
+        let config = "[profile ci]\nregion = x\n";
+        fs::write(&files.config, config).unwrap();
+
+        let error = remove(&files, "ci").unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfilePath { problem: "path is a symbolic link", path, .. }
+            if *path == files.credentials.display().to_string())
+        );
+        assert_eq!(
+            error.to_string(),
+            write(&files, "ci", &CREDS, "us-east-2", true)
+                .unwrap_err()
+                .to_string()
+        );
+        assert_eq!(text(&elsewhere), "[ci]\nk = v\n");
+        assert_eq!(text(&files.config), config);
+        assert!(
+            fs::symlink_metadata(&files.credentials)
+                .unwrap()
+                .is_symlink()
+        );
+
+        // The config file's directory is a link.
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        fs::write(real.join("config"), config).unwrap();
+        symlink(&real, dir.path().join("linked")).unwrap();
+        let files = ProfileFiles {
+            credentials: dir.path().join("plain"),
+            config: dir.path().join("linked").join("config"),
+        };
+        fs::write(&files.credentials, "[ci]\nk = v\n").unwrap();
+        let error = remove(&files, "ci").unwrap_err();
+        assert!(matches!(
+            error,
+            Error::ProfilePath {
+                problem: "parent directory is a symbolic link",
+                ..
+            }
+        ));
+        assert_eq!(text(&files.credentials), "[ci]\nk = v\n");
+        assert_eq!(text(&real.join("config")), config);
+    }
+
+    #[test]
+    fn remove_refuses_a_directory_and_a_bad_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = files_in(dir.path());
+        fs::create_dir_all(&files.config).unwrap();
+        fs::write(&files.credentials, "[ci]\n").unwrap();
+        let error = remove(&files, "ci").unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfilePath { problem: "path is not a regular file", path, .. }
+            if *path == files.config.display().to_string())
+        );
+        assert_eq!(text(&files.credentials), "[ci]\n");
+
+        let error = remove(&files, "a b").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            check_writable(&files, "a b", false)
+                .unwrap_err()
+                .to_string()
+        );
         assert_eq!(
             error.to_string(),
             "Input 'aws-profile' must not contain whitespace, got 'a b'"
