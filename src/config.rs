@@ -43,6 +43,10 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// A role is set, but neither OIDC nor keys are available: say that OIDC needs a permission.
     pub oidc_hint: bool,
+    /// The role's trust policy, to check a denied token against (`trust-policy-file`).
+    pub trust_policy_file: Option<PathBuf>,
+    /// Write a summary of the run (or of a denial) to the job summary (`job-summary`).
+    pub job_summary: bool,
 }
 
 /// Where the first credentials come from.
@@ -161,6 +165,7 @@ impl Config {
             inputs.boolean("special-characters-workaround", false)?;
         let use_existing_credentials = inputs.boolean("use-existing-credentials", false)?;
         let overwrite_profile = inputs.boolean("overwrite-aws-profile", false)?;
+        let job_summary = inputs.boolean("job-summary", true)?;
         inputs.boolean("role-skip-session-tagging", false)?;
         inputs.boolean("role-chaining", false)?;
         inputs.boolean("force-skip-oidc", false)?;
@@ -275,6 +280,14 @@ impl Config {
         if env("GITHUB_OUTPUT").is_none() {
             return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
         }
+        if profile.is_some() && env("GITHUB_STATE").is_none() {
+            return Err(Error::RunnerEnv("GITHUB_STATE"));
+        }
+
+        let trust_policy_file = match inputs.get("trust-policy-file") {
+            None => None,
+            Some(file) => Some(workspace_path(file, &env)?),
+        };
 
         let (user_agent_metadata, ua_warnings) = user_agent_metadata(&env);
         warnings.extend(ua_warnings);
@@ -298,6 +311,8 @@ impl Config {
             user_agent_metadata,
             warnings,
             oidc_hint,
+            trust_policy_file,
+            job_summary,
         })
     }
 }
@@ -348,14 +363,7 @@ fn source(inputs: &Inputs, env: &impl Fn(&str) -> Option<String>) -> Result<(Sou
                 "needs 'role-to-assume': the token is exchanged for that role's credentials",
             ));
         }
-        let path = PathBuf::from(file);
-        let path = if path.is_absolute() {
-            path
-        } else {
-            PathBuf::from(env("GITHUB_WORKSPACE").ok_or(Error::RunnerEnv("GITHUB_WORKSPACE"))?)
-                .join(path)
-        };
-        return Ok((Source::TokenFile(path), false));
+        return Ok((Source::TokenFile(workspace_path(file, env)?), false));
     }
     if chaining {
         return Ok((Source::Chaining, false));
@@ -363,6 +371,16 @@ fn source(inputs: &Inputs, env: &impl Fn(&str) -> Option<String>) -> Result<(Sou
     let hint =
         role.is_some() && !force_skip_oidc && env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").is_none();
     Ok((Source::Ambient, hint))
+}
+
+/// A path as given, or relative to `GITHUB_WORKSPACE`.
+fn workspace_path(file: &str, env: &impl Fn(&str) -> Option<String>) -> Result<PathBuf, Error> {
+    let path = PathBuf::from(file);
+    if path.is_absolute() {
+        return Ok(path);
+    }
+    let workspace = env("GITHUB_WORKSPACE").ok_or(Error::RunnerEnv("GITHUB_WORKSPACE"))?;
+    Ok(PathBuf::from(workspace).join(path))
 }
 
 /// `custom-tags`, checked wherever it is set (as in the original, even where it is ignored).
@@ -649,6 +667,7 @@ mod tests {
             ),
             ("GITHUB_ENV", "/tmp/env"),
             ("GITHUB_OUTPUT", "/tmp/out"),
+            ("GITHUB_STATE", "/tmp/state"),
             ("GITHUB_WORKSPACE", "/work/space"),
             ("GITHUB_REPOSITORY", "o/r"),
             ("GITHUB_WORKFLOW", "CI"),

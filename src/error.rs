@@ -2,6 +2,9 @@
 //! the single `::error::` line and exit code 1. Messages say what is wrong and what is allowed.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::github::Claims;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -154,8 +157,12 @@ pub struct StsFailure {
     pub message: String,
     /// How many attempts were made.
     pub attempts: u32,
-    /// The `sub` and `aud` claims of the token STS judged, for a denial's message.
-    pub claims: Option<(String, String)>,
+    /// The claims of the web identity token STS judged, to explain a denial.
+    pub claims: Option<Claims>,
+    /// The role's trust policy to check the claims against (`trust-policy-file`).
+    pub trust_policy_file: Option<PathBuf>,
+    /// Also explain the failure in the job summary.
+    pub job_summary: bool,
 }
 
 impl fmt::Display for StsFailure {
@@ -167,8 +174,14 @@ impl fmt::Display for StsFailure {
         )?;
         if let Some(hint) = hint(self.via, &self.code, &self.message) {
             write!(f, ". {hint}")?;
-            if let Some((sub, aud)) = &self.claims {
-                write!(f, " (this token has sub '{sub}', aud '{aud}')")?;
+            if let Some(claims) = &self.claims {
+                let claim = |name| claims.text(name).unwrap_or_default();
+                write!(
+                    f,
+                    " (this token has sub '{}', aud '{}')",
+                    claim("sub"),
+                    claim("aud")
+                )?;
             }
         }
         if self.attempts > 1 {

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::error::Error;
 use crate::profiles::{self, ProfileCredentials};
-use crate::runner::{self, FileCommand, FileWrites};
+use crate::runner::{self, FileCommand, FileWrites, OpenFile};
 use crate::sts::{Credentials, Identity};
 
 /// The variables the action owns in the job's environment.
@@ -17,6 +17,11 @@ pub const CREDENTIAL_VARIABLES: [&str; 5] = [
     "AWS_REGION",
 ];
 
+/// The `GITHUB_STATE` names that tell the post step which profile to remove, and from where.
+pub const STATE_PROFILE: &str = "profile";
+pub const STATE_CREDENTIALS_FILE: &str = "credentials_file";
+pub const STATE_CONFIG_FILE: &str = "config_file";
+
 /// Everything to write at the end of a successful run.
 pub struct Plan<'c> {
     config: &'c Config,
@@ -25,6 +30,7 @@ pub struct Plan<'c> {
     env: FileWrites,
     outputs: FileWrites,
     profile: Option<Credentials>,
+    summary: Option<String>,
 }
 
 impl<'c> Plan<'c> {
@@ -47,6 +53,7 @@ impl<'c> Plan<'c> {
             env,
             outputs: FileWrites::new(FileCommand::Output),
             profile: None,
+            summary: None,
         }
     }
 
@@ -105,8 +112,34 @@ impl<'c> Plan<'c> {
         }
     }
 
-    /// Writes the profile files, then the runner's files (each opened before any is written).
+    /// Plans the job summary's table of the session (with `job-summary`); masked values show
+    /// as `***` there too.
+    pub fn summary(&mut self, rows: &[(&str, &str)]) {
+        if !self.config.job_summary {
+            return;
+        }
+        let mut markdown = String::from("### aws-oidc-credentials\n\n| | |\n|---|---|\n");
+        for (name, value) in rows.iter().filter(|(_, v)| !v.is_empty()) {
+            markdown.push_str(&format!("| {name} | `{}` |\n", value.replace('|', "\\|")));
+        }
+        self.summary = Some(markdown);
+    }
+
+    /// Writes everything: the runner's files are rendered and opened first, then the profile
+    /// files are written, then the runner's files, then the job summary.
     pub fn write(self) -> Result<(), Error> {
+        let mut state = FileWrites::new(FileCommand::State);
+        if let Some(profile) = self.profile.as_ref().and(self.config.profile.as_ref()) {
+            // The post step removes what is written, so it does not outlive the job.
+            state.set(STATE_PROFILE, &profile.name);
+            state.set(
+                STATE_CREDENTIALS_FILE,
+                &profile.files.credentials.to_string_lossy(),
+            );
+            state.set(STATE_CONFIG_FILE, &profile.files.config.to_string_lossy());
+        }
+        let writes = [self.env, self.outputs, state];
+        let ready = prepare(&writes)?;
         if let (Some(profile), Some(creds)) = (&self.config.profile, &self.profile) {
             let creds = ProfileCredentials {
                 access_key_id: &creds.access_key_id,
@@ -122,18 +155,35 @@ impl<'c> Plan<'c> {
                 profile.overwrite,
             )?;
         }
-        write_all(&[self.env, self.outputs])
+        commit(ready)?;
+        if let Some(markdown) = &self.summary {
+            if let Err(e) = runner::append_summary(markdown) {
+                runner::warning(&format!("The job summary was not written: {e}"));
+            }
+        }
+        Ok(())
     }
 }
 
 /// Renders and opens every file first, so that a value that cannot be written or a file that
 /// cannot be opened stops the run before any file is touched; then appends to each.
 pub fn write_all(writes: &[FileWrites]) -> Result<(), Error> {
+    commit(prepare(writes)?)
+}
+
+/// A runner file, rendered and open.
+type Ready<'w> = (&'w FileWrites, OpenFile, String);
+
+fn prepare(writes: &[FileWrites]) -> Result<Vec<Ready<'_>>, Error> {
     let mut ready = Vec::new();
     for w in writes.iter().filter(|w| !w.is_empty()) {
         let text = w.render()?;
         ready.push((w, w.open(&w.command().path()?)?, text));
     }
+    Ok(ready)
+}
+
+fn commit(ready: Vec<Ready<'_>>) -> Result<(), Error> {
     for (w, file, text) in ready {
         w.write(file, &text)?;
     }

@@ -37,14 +37,12 @@ impl IdToken {
         IdToken { jwt, expires_at }
     }
 
-    /// The `sub` and `aud` claims (not secret), to explain a denial.
-    pub fn subject_and_audience(&self) -> Option<(String, String)> {
-        let claims = claims(&self.jwt)?;
-        let text = |name: &str| match &claims[name] {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        Some((text("sub"), text("aud")))
+    /// The token's claims (not secret, unlike the token), to explain a denial.
+    pub fn claims(&self) -> Option<Claims> {
+        match claims(&self.jwt)? {
+            serde_json::Value::Object(map) => Some(Claims(map)),
+            _ => None,
+        }
     }
 
     /// Whether the token expires within the freshness margin.
@@ -54,6 +52,25 @@ impl IdToken {
             .unwrap_or_default();
         self.expires_at
             .is_some_and(|exp| now + FRESHNESS_MARGIN >= Duration::from_secs(exp))
+    }
+}
+
+/// A token's decoded payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims(pub serde_json::Map<String, serde_json::Value>);
+
+impl Claims {
+    /// A claim as text: a string as it is, a list joined with `, `, anything else as JSON.
+    pub fn text(&self, name: &str) -> Option<String> {
+        Some(match self.0.get(name)? {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        })
     }
 }
 

@@ -40,6 +40,8 @@ pub const NAMES: &[&str] = &[
     "action-timeout-s",
     "custom-tags",
     "sts-endpoint",
+    "trust-policy-file",
+    "job-summary",
 ];
 
 /// Environment variables the original action reads when the input itself is empty.

@@ -3,12 +3,15 @@
 
 mod cleanup;
 mod config;
+mod diagnosis;
 mod error;
+mod explain;
 mod export;
 mod files;
 mod github;
 mod http;
 mod inputs;
+mod policy;
 mod profiles;
 mod proxy;
 mod retry;
@@ -28,17 +31,21 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => main_step(),
-        ["post"] => cleanup::run(&Inputs::from_env()),
+        ["post"] => cleanup::run(&Inputs::from_env(), |name| std::env::var(name).ok()),
         ["--version"] => {
             println!("aws-oidc-credentials {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        ["explain", ..] => return explain::main(&args[1..]),
         _ => Err(Error::Usage(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             runner::error(&error.to_string());
+            if let Error::Sts(failure) = &error {
+                diagnosis::report(failure);
+            }
             ExitCode::FAILURE
         }
     }

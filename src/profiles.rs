@@ -147,7 +147,6 @@ pub fn write(
 /// either is changed, and a missing profile is no error. One case cannot be told apart from the
 /// plain one: a file that already ended with a blank line, or without a line ending, before the
 /// profile was appended ends with a single line ending after the removal.
-#[allow(dead_code)] // called by the post step
 pub fn remove(files: &ProfileFiles, name: &str) -> Result<(), Error> {
     // The profile being there already is the point, not a reason to refuse.
     let targets = prepare(files, name, true)?;

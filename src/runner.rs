@@ -28,6 +28,36 @@ pub fn mask(value: &str) {
     print_line(&format!("::add-mask::{}", escape_data(value)));
 }
 
+/// A collapsible group of log lines.
+pub fn group(title: &str, lines: &[String]) {
+    print_line(&format!("::group::{}", escape_data(&scrub(title))));
+    for line in lines {
+        info(line);
+    }
+    print_line("::endgroup::");
+}
+
+/// Appends Markdown to the job summary (`GITHUB_STEP_SUMMARY`); nothing when there is none.
+pub fn append_summary(markdown: &str) -> Result<(), Error> {
+    let Ok(path) = std::env::var("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    if path.is_empty() {
+        return Ok(());
+    }
+    let io_error = |source| Error::FileCommandIo {
+        file: "GITHUB_STEP_SUMMARY",
+        path: path.clone(),
+        source,
+    };
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(scrub(markdown).as_bytes()))
+        .map_err(io_error)
+}
+
 /// A notice annotation.
 pub fn notice(message: &str) {
     print_line(&format!("::notice::{}", escape_data(&scrub(message))));
@@ -137,6 +167,8 @@ fn escape_data(value: &str) -> String {
 pub enum FileCommand {
     Env,
     Output,
+    /// Values for the post step, which gets them as `STATE_<name>`.
+    State,
 }
 
 impl FileCommand {
@@ -144,6 +176,7 @@ impl FileCommand {
         match self {
             FileCommand::Env => "GITHUB_ENV",
             FileCommand::Output => "GITHUB_OUTPUT",
+            FileCommand::State => "GITHUB_STATE",
         }
     }
 

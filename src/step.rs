@@ -5,7 +5,7 @@
 use crate::config::{Config, IdTokenRequest, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::export::Plan;
-use crate::github::{self, IdToken};
+use crate::github::{self, Claims, IdToken};
 use crate::http::{self, SdkHttpClient};
 use crate::retry::Verdict;
 use crate::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
@@ -88,6 +88,12 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         }
         runner::info("Proceeding with IAM user credentials");
         plan.profile(keys.as_ref());
+        plan.summary(&[
+            ("Credentials", mode(config)),
+            ("Identity", &identity.arn),
+            ("Account", &identity.account),
+            ("Region", &config.region),
+        ]);
         return plan.write();
     };
 
@@ -95,7 +101,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         .role
         .arn(source_identity.as_ref().map(|i| i.arn.as_str()))
         .expect("a role name is completed from the source identity");
-    let assumed = match &config.source {
+    let (assumed, claims) = match &config.source {
         Source::GithubOidc { request, audience } => {
             let method = Method::Oidc {
                 request,
@@ -126,7 +132,37 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         plan.identity(&assumed.identity);
     }
     plan.profile(Some(&assumed.credentials));
+    let subject = claims.and_then(|c| c.text("sub")).unwrap_or_default();
+    plan.summary(&[
+        ("Credentials", mode(config)),
+        ("Role", &role_arn),
+        ("Session name", &role.session_name),
+        ("Account", &assumed.identity.account),
+        ("Region", &config.region),
+        (
+            "Expires",
+            assumed
+                .credentials
+                .expiration
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        ("Token subject (sub)", &subject),
+    ]);
     plan.write()
+}
+
+/// How the credentials were had, for the job summary.
+fn mode(config: &Config) -> &'static str {
+    match (&config.source, config.role.is_some()) {
+        (Source::GithubOidc { .. }, _) => "GitHub OIDC",
+        (Source::TokenFile(_), _) => "web identity token file",
+        (Source::AccessKeys(_), true) => "access keys, then AssumeRole",
+        (Source::AccessKeys(_), false) => "access keys",
+        (Source::Chaining, _) => "role chaining",
+        (Source::Ambient, true) => "existing credentials, then AssumeRole",
+        (Source::Ambient, false) => "existing credentials",
+    }
 }
 
 /// Fails unless `allowed-account-ids` is empty or lists the identity's account.
@@ -190,7 +226,7 @@ async fn assume(
     role_arn: &str,
     clients: &Clients,
     mut method: Method<'_>,
-) -> Result<Assumed, Error> {
+) -> Result<(Assumed, Option<Claims>), Error> {
     let via = match method {
         Method::Oidc { .. } => Via::Oidc,
         Method::TokenFile(_) => Via::TokenFile,
@@ -260,21 +296,26 @@ async fn assume(
             },
         )
         .await;
-    outcome.map_err(|(failure, attempts)| match failure {
-        Failure::Token(e) => e,
-        Failure::Sts(e) if e.code == sts::NO_CREDENTIALS => Error::SourceCredentials {
-            message: e.to_string(),
-            oidc_hint: config.oidc_hint,
-        },
-        Failure::Sts(e) => Error::Sts(Box::new(StsFailure {
-            role_arn: role_arn.to_owned(),
-            via,
-            code: e.code,
-            message: e.message,
-            attempts,
-            claims: token.as_ref().and_then(IdToken::subject_and_audience),
-        })),
-    })
+    let claims = token.as_ref().and_then(IdToken::claims);
+    outcome
+        .map(|assumed| (assumed, claims.clone()))
+        .map_err(|(failure, attempts)| match failure {
+            Failure::Token(e) => e,
+            Failure::Sts(e) if e.code == sts::NO_CREDENTIALS => Error::SourceCredentials {
+                message: e.to_string(),
+                oidc_hint: config.oidc_hint,
+            },
+            Failure::Sts(e) => Error::Sts(Box::new(StsFailure {
+                role_arn: role_arn.to_owned(),
+                via,
+                code: e.code,
+                message: e.message,
+                attempts,
+                claims,
+                trust_policy_file: config.trust_policy_file.clone(),
+                job_summary: config.job_summary,
+            })),
+        })
 }
 
 /// A GitHub token, with the retry policy's own attempts.

@@ -1,0 +1,250 @@
+//! Why STS refused a web identity token, in words a user can act on: the token's non-secret
+//! claims, a trust policy `Condition` that would admit exactly this run, the fix for the known
+//! STS messages, and (with `trust-policy-file`) which condition of the role's policy failed.
+//! Shown after the `::error::` line as a log group, and in the job summary.
+
+use crate::error::{StsFailure, Via};
+use crate::explain;
+use crate::github::Claims;
+use crate::runner;
+
+/// The claims worth showing; never the token or its signature.
+const SHOWN_CLAIMS: [&str; 9] = [
+    "iss",
+    "aud",
+    "sub",
+    "repository",
+    "repository_owner",
+    "ref",
+    "environment",
+    "job_workflow_ref",
+    "event_name",
+];
+
+/// The STS answers a diagnosis helps with.
+fn is_denial(failure: &StsFailure) -> bool {
+    matches!(
+        failure.code.as_str(),
+        "AccessDenied" | "InvalidIdentityToken" | "IDPRejectedClaim" | "ExpiredTokenException"
+    )
+}
+
+/// Prints the diagnosis of a web identity denial, and adds it to the job summary.
+pub fn report(failure: &StsFailure) {
+    if failure.via == Via::Credentials || !is_denial(failure) {
+        return;
+    }
+    let lines = diagnose(failure);
+    runner::group("Why AWS refused the token", &lines);
+    if failure.job_summary {
+        let markdown = format!(
+            "### aws-oidc-credentials: could not assume {}\n\n```text\n{}\n```\n",
+            failure.role_arn,
+            lines.join("\n")
+        );
+        // The step is failing already; a summary that cannot be written changes nothing.
+        let _ = runner::append_summary(&markdown);
+    }
+}
+
+/// The diagnosis, line by line.
+fn diagnose(failure: &StsFailure) -> Vec<String> {
+    let mut lines = vec![format!("Role asked for: {}", failure.role_arn)];
+    let Some(claims) = &failure.claims else {
+        lines.push("The token's claims could not be read.".into());
+        return lines;
+    };
+    lines.push("The token's claims (the token itself is not shown):".into());
+    for name in SHOWN_CLAIMS {
+        if let Some(value) = claims.text(name) {
+            lines.push(format!("  {name}: {value}"));
+        }
+    }
+    let sub = claims.text("sub").unwrap_or_default();
+    if is_immutable_sub(&sub) {
+        lines.push(
+            "  (sub is in the immutable form repo:OWNER@ID/NAME@ID:…; a trust policy written for \
+             repo:OWNER/NAME:… does not match it)"
+                .into(),
+        );
+    }
+    let provider = provider(claims);
+    let aud = claims.text("aud").unwrap_or_default();
+    lines.push("A trust policy Condition that admits exactly this run:".into());
+    lines.extend(
+        format!(
+            "\"Condition\": {{\n  \"StringEquals\": {{\n    \"{provider}:aud\": \"{aud}\",\n    \"{provider}:sub\": \"{sub}\"\n  }}\n}}"
+        )
+        .lines()
+        .map(|l| format!("  {l}")),
+    );
+    if let Some(environment) = claims.text("environment") {
+        lines.push(format!(
+            "This job runs in the environment '{environment}', so its sub has the environment \
+             form (…:environment:{environment}), not the branch form (…:ref:refs/heads/…)."
+        ));
+    }
+    lines.push(format!("Fix: {}", fix(failure, &provider, &aud)));
+    if let Some(path) = &failure.trust_policy_file {
+        lines.push(format!("The trust policy in {}:", path.display()));
+        match explain::evaluate_file(path, &claims.0) {
+            Ok(evaluation) => {
+                lines.extend(evaluation.to_string().lines().map(|l| format!("  {l}")))
+            }
+            Err(reason) => lines.push(format!("  could not be checked: {reason}")),
+        }
+    }
+    lines
+}
+
+/// The one-line fix for each known answer.
+fn fix(failure: &StsFailure, provider: &str, aud: &str) -> String {
+    let message = failure.message.as_str();
+    match failure.code.as_str() {
+        "InvalidIdentityToken" if message.contains("No OpenIDConnect provider") => format!(
+            "create the account's OIDC identity provider: aws iam create-open-id-connect-provider \
+             --url https://{provider} --client-id-list {aud}"
+        ),
+        "InvalidIdentityToken" if message.contains("audience") => format!(
+            "the token's aud '{aud}' comes from the 'audience' input; it must be one of the OIDC \
+             provider's client ids (aws iam add-client-id-to-open-id-connect-provider \
+             --open-id-connect-provider-arn arn:aws:iam::ACCOUNT:oidc-provider/{provider} \
+             --client-id {aud}), or set 'audience' to one of them"
+        ),
+        "InvalidIdentityToken" if message.contains("verification key") => format!(
+            "AWS could not fetch {provider}'s signing keys; this is usually transient and was \
+             retried {} times",
+            failure.attempts
+        ),
+        "ExpiredTokenException" => {
+            "the token expired before STS accepted it; re-run the job (a slow runner or a long \
+             action-timeout-s with many retries can cause this)"
+                .into()
+        }
+        "IDPRejectedClaim" => {
+            "the identity provider rejected a claim of the token; check the provider's \
+             configuration in IAM"
+                .into()
+        }
+        _ => "the role's trust policy does not admit this token: compare its Condition on :aud \
+              and :sub with the one above (trust-policy-file checks it for you)"
+            .into(),
+    }
+}
+
+/// The provider host: the `iss` claim without its scheme.
+fn provider(claims: &Claims) -> String {
+    let iss = claims
+        .text("iss")
+        .unwrap_or_else(|| "https://token.actions.githubusercontent.com".into());
+    iss.trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// `repo:owner@123/name@456:…`, the subject form of repositories created after mid-2026.
+fn is_immutable_sub(sub: &str) -> bool {
+    let Some(rest) = sub.strip_prefix("repo:") else {
+        return false;
+    };
+    let repository = rest.split(':').next().unwrap_or_default();
+    let has_id = |part: &str| {
+        part.rsplit_once('@')
+            .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    repository
+        .split_once('/')
+        .is_some_and(|(owner, name)| has_id(owner) && has_id(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: &str, message: &str, claims: serde_json::Value) -> StsFailure {
+        StsFailure {
+            role_arn: "arn:aws:iam::111122223333:role/deploy".into(),
+            via: Via::Oidc,
+            code: code.into(),
+            message: message.into(),
+            attempts: 1,
+            claims: match claims {
+                serde_json::Value::Object(map) => Some(Claims(map)),
+                _ => None,
+            },
+            trust_policy_file: None,
+            job_summary: false,
+        }
+    }
+
+    fn github_claims() -> serde_json::Value {
+        serde_json::json!({
+            "iss": "https://token.actions.githubusercontent.com",
+            "aud": "sts.amazonaws.com",
+            "sub": "repo:octo-org/octo-repo:environment:prod",
+            "repository": "octo-org/octo-repo",
+            "environment": "prod",
+            "jti": "not shown"
+        })
+    }
+
+    #[test]
+    fn shows_claims_a_condition_and_the_environment_note() {
+        let lines =
+            diagnose(&failure("AccessDenied", "Not authorized", github_claims())).join("\n");
+        assert!(lines.contains("  sub: repo:octo-org/octo-repo:environment:prod"));
+        assert!(!lines.contains("jti"));
+        assert!(lines.contains(
+            "\"token.actions.githubusercontent.com:sub\": \"repo:octo-org/octo-repo:environment:prod\""
+        ));
+        assert!(
+            lines.contains("\"token.actions.githubusercontent.com:aud\": \"sts.amazonaws.com\"")
+        );
+        assert!(lines.contains("environment form"));
+        assert!(lines.contains("Fix: the role's trust policy does not admit this token"));
+    }
+
+    #[test]
+    fn known_messages_get_their_fix() {
+        let fix_for = |code: &str, message: &str| {
+            diagnose(&failure(code, message, github_claims()))
+                .into_iter()
+                .find(|l| l.starts_with("Fix: "))
+                .unwrap()
+        };
+        assert!(
+            fix_for("InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com")
+                .contains("aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com")
+        );
+        assert!(
+            fix_for("InvalidIdentityToken", "Incorrect token audience")
+                .contains("'audience' input")
+        );
+        assert!(
+            fix_for("InvalidIdentityToken", "Couldn't retrieve verification key")
+                .contains("retried")
+        );
+        assert!(fix_for("ExpiredTokenException", "Token expired").contains("expired"));
+    }
+
+    #[test]
+    fn recognises_the_immutable_subject_form() {
+        assert!(is_immutable_sub(
+            "repo:octo-org@123/octo-repo@456:ref:refs/heads/main"
+        ));
+        assert!(!is_immutable_sub(
+            "repo:octo-org/octo-repo:ref:refs/heads/main"
+        ));
+        assert!(!is_immutable_sub("repo:a@b/c@d:x"));
+        let mut claims = github_claims();
+        claims["sub"] = "repo:octo-org@1/octo-repo@2:ref:refs/heads/main".into();
+        let lines = diagnose(&failure("AccessDenied", "", claims)).join("\n");
+        assert!(lines.contains("immutable form"));
+    }
+
+    #[test]
+    fn only_web_identity_denials_are_diagnosed() {
+        assert!(is_denial(&failure("IDPRejectedClaim", "", github_claims())));
+        assert!(!is_denial(&failure("Throttling", "", github_claims())));
+    }
+}
