@@ -111,9 +111,18 @@ fn trust_policy_file_shows_which_condition_failed() {
     let text = diagnosis(&result);
     assert!(text.contains("The trust policy in "), "{text}");
     assert!(text.contains("denied"), "{text}");
+    let failed = text
+        .lines()
+        .find(|l| l.contains("FAILS"))
+        .unwrap_or_else(|| panic!("a failed condition in\n{text}"));
+    assert!(failed.contains(":sub"), "{failed}");
     assert!(
-        text.contains("repo:octo-org/octo-repo:ref:refs/heads/release"),
-        "{text}"
+        failed.contains("\"repo:octo-org/octo-repo:ref:refs/heads/release\""),
+        "{failed}"
+    );
+    assert!(
+        failed.contains("\"repo:octo-org/octo-repo:ref:refs/heads/main\""),
+        "{failed}"
     );
 }
 
