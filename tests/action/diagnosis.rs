@@ -4,6 +4,7 @@ use std::fs;
 
 use crate::support::{ACCOUNT, Bench, ROLE, assert_failed_with};
 use testbench::github::TokenSettings;
+use testbench::sts::Fault;
 
 /// The lines of the diagnosis group, which must follow the `::error::` line.
 fn diagnosis(result: &testbench::runner::StepResult) -> String {
@@ -80,6 +81,30 @@ fn known_sts_messages_get_their_one_line_fix() {
     assert!(text.contains(
         "aws iam create-open-id-connect-provider --url https://token.example.test --client-id-list sts.amazonaws.com"
     ));
+}
+
+#[test]
+fn a_rejected_claim_and_an_expired_token_are_explained_too() {
+    let mut bench = Bench::new();
+    bench.sts.fail_next(
+        1,
+        Fault::Error {
+            status: 400,
+            code: "IDPRejectedClaim".into(),
+            message: "Token is not from a supported provider of this federation".into(),
+        },
+    );
+    let result = bench.run(|s| s);
+    assert_failed_with(&result, &["IDPRejectedClaim"]);
+    assert!(diagnosis(&result).contains("Fix: the identity provider rejected a claim"));
+    assert_eq!(bench.sts.requests().len(), 1, "not retried");
+
+    let mut bench = Bench::new();
+    bench
+        .github
+        .set_settings(TokenSettings::default().expired());
+    let result = bench.run(|s| s.with("retry-max-attempts", "2"));
+    assert!(diagnosis(&result).contains("Fix: the token expired before STS accepted it"));
 }
 
 #[test]

@@ -96,6 +96,11 @@ impl Bench {
                 "a secret is on stderr:\n{}",
                 result.stderr
             );
+            assert!(
+                !result.summary.contains(secret.as_str()),
+                "a secret is in the job summary:\n{}",
+                result.summary
+            );
             for line in result.stdout.lines() {
                 assert!(
                     !line.contains(secret.as_str()) || line.starts_with("::add-mask::"),
