@@ -17,6 +17,41 @@ pub const CREDENTIAL_VARIABLES: [&str; 5] = [
     "AWS_REGION",
 ];
 
+/// The step's outputs, as `action.yml` declares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    AccountId,
+    AuthenticatedArn,
+    AccessKeyId,
+    SecretAccessKey,
+    SessionToken,
+    Expiration,
+}
+
+impl Output {
+    /// Every output, for the test that `action.yml` declares exactly these.
+    #[cfg(test)]
+    pub const ALL: [Output; 6] = [
+        Output::AccountId,
+        Output::AuthenticatedArn,
+        Output::AccessKeyId,
+        Output::SecretAccessKey,
+        Output::SessionToken,
+        Output::Expiration,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::AccountId => "aws-account-id",
+            Output::AuthenticatedArn => "authenticated-arn",
+            Output::AccessKeyId => "aws-access-key-id",
+            Output::SecretAccessKey => "aws-secret-access-key",
+            Output::SessionToken => "aws-session-token",
+            Output::Expiration => "aws-expiration",
+        }
+    }
+}
+
 /// The `GITHUB_STATE` names that tell the post step which profile to remove, and from where.
 pub const STATE_PROFILE: &str = "profile";
 pub const STATE_CREDENTIALS_FILE: &str = "credentials_file";
@@ -77,16 +112,19 @@ impl<'c> Plan<'c> {
             }
         }
         if self.config.output_credentials {
-            self.outputs.set("aws-access-key-id", &creds.access_key_id);
-            self.outputs
-                .set("aws-secret-access-key", &creds.secret_access_key);
+            self.output(Output::AccessKeyId, &creds.access_key_id);
+            self.output(Output::SecretAccessKey, &creds.secret_access_key);
             if let Some(token) = &creds.session_token {
-                self.outputs.set("aws-session-token", token);
+                self.output(Output::SessionToken, token);
             }
             if let Some(expiration) = &creds.expiration {
-                self.outputs.set("aws-expiration", expiration);
+                self.output(Output::Expiration, expiration);
             }
         }
+    }
+
+    fn output(&mut self, output: Output, value: &str) {
+        self.outputs.set(output.name(), value);
     }
 
     /// Plans the account id and ARN outputs (masked with `mask-aws-account-id`).
@@ -95,8 +133,8 @@ impl<'c> Plan<'c> {
             runner::mask(&identity.account);
             runner::mask(&identity.arn);
         }
-        self.outputs.set("aws-account-id", &identity.account);
-        self.outputs.set("authenticated-arn", &identity.arn);
+        self.output(Output::AccountId, &identity.account);
+        self.output(Output::AuthenticatedArn, &identity.arn);
     }
 
     /// Plans the profile: credentials to write when given, and `AWS_PROFILE` for later steps.

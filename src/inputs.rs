@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn action_yml_declares_exactly_these_outputs() {
+        let mut declared = declared("outputs");
+        let mut known: Vec<String> = crate::export::Output::ALL
+            .iter()
+            .map(|o| o.name().to_owned())
+            .collect();
+        declared.sort();
+        known.sort();
+        assert_eq!(declared, known);
+    }
+
+    #[test]
     fn reads_trimmed_inputs_with_hyphens_kept() {
         let i = inputs(&[
             ("INPUT_ROLE-TO-ASSUME", "  arn:x \n"),
