@@ -3,6 +3,7 @@
 
 use crate::support::{ACCOUNT, Bench, REGION, ROLE, assert_failed_with};
 use testbench::imds::Imds;
+use testbench::runner::Step;
 use testbench::sts::Fault;
 
 const USER: &str = "arn:aws:iam::111122223333:user/ci";
@@ -13,14 +14,25 @@ fn keys(bench: &Bench) -> (String, String) {
     (keys.access_key_id, keys.secret_access_key)
 }
 
+/// Access keys as the step's inputs.
+trait KeyInputs {
+    fn keys(self, id: &str, secret: &str) -> Self;
+}
+
+impl KeyInputs for Step<'_> {
+    fn keys(self, id: &str, secret: &str) -> Self {
+        self.with("aws-access-key-id", id)
+            .with("aws-secret-access-key", secret)
+    }
+}
+
 #[test]
 fn access_keys_without_a_role_are_validated_and_exported() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     let result = bench.run(|s| {
         s.with("role-to-assume", "")
-            .with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
+            .keys(&id, &secret)
             .with("output-credentials", "true")
     });
     result.assert_success();
@@ -47,8 +59,7 @@ fn long_term_keys_clear_an_earlier_session_token() {
     let (id, secret) = keys(&bench);
     let result = bench.run(|s| {
         s.with("role-to-assume", "")
-            .with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
+            .keys(&id, &secret)
             .env("AWS_SESSION_TOKEN", "from-an-earlier-step")
     });
     result.assert_success();
@@ -84,8 +95,7 @@ fn access_keys_assume_a_role_with_session_tags() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     let result = bench.run(|s| {
-        s.with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
+        s.keys(&id, &secret)
             .with("role-duration-seconds", "900")
             .with("custom-tags", r#"{"Team":"infra"}"#)
             .with("transitive-tag-keys", "Team\nRepository\nNope")
@@ -128,11 +138,7 @@ fn a_role_name_is_completed_from_the_caller_account() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     bench
-        .run(|s| {
-            s.with("role-to-assume", "deploy")
-                .with("aws-access-key-id", &id)
-                .with("aws-secret-access-key", &secret)
-        })
+        .run(|s| s.with("role-to-assume", "deploy").keys(&id, &secret))
         .assert_success();
     let calls = bench.sts.requests();
     let actions: Vec<&str> = calls.iter().map(|c| c.action.as_str()).collect();
@@ -146,8 +152,7 @@ fn skip_session_tagging_sends_no_tags() {
     let (id, secret) = keys(&bench);
     bench
         .run(|s| {
-            s.with("aws-access-key-id", &id)
-                .with("aws-secret-access-key", &secret)
+            s.keys(&id, &secret)
                 .with("role-skip-session-tagging", "true")
                 .with("transitive-tag-keys", "Repository")
         })
@@ -165,10 +170,7 @@ fn too_large_tags_are_retried_once_without_the_droppable_ones() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     bench.sts.role(ROLE).packed_policy_limit(200);
-    let result = bench.run(|s| {
-        s.with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
-    });
+    let result = bench.run(|s| s.keys(&id, &secret));
     result.assert_success();
     let calls = bench.sts.requests();
     assert_eq!(calls.len(), 2);
@@ -192,10 +194,7 @@ fn external_id_is_passed_and_required_by_the_role() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     bench.sts.role(ROLE).external_id("tenant-42");
-    let result = bench.run(|s| {
-        s.with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
-    });
+    let result = bench.run(|s| s.keys(&id, &secret));
     assert_failed_with(
         &result,
         &["with user credentials", "AccessDenied", "role-external-id"],
@@ -206,11 +205,7 @@ fn external_id_is_passed_and_required_by_the_role() {
     let (id, secret) = keys(&bench);
     bench.sts.role(ROLE).external_id("tenant-42");
     bench
-        .run(|s| {
-            s.with("aws-access-key-id", &id)
-                .with("aws-secret-access-key", &secret)
-                .with("role-external-id", "tenant-42")
-        })
+        .run(|s| s.keys(&id, &secret).with("role-external-id", "tenant-42"))
         .assert_success();
     assert_eq!(
         bench.sts.issued_credentials()[0].external_id.as_deref(),
@@ -371,11 +366,7 @@ fn force_skip_oidc_uses_the_keys_even_with_id_token_permission() {
     let mut bench = Bench::new();
     let (id, secret) = keys(&bench);
     bench
-        .run(|s| {
-            s.with("force-skip-oidc", "true")
-                .with("aws-access-key-id", &id)
-                .with("aws-secret-access-key", &secret)
-        })
+        .run(|s| s.with("force-skip-oidc", "true").keys(&id, &secret))
         .assert_success();
     assert!(bench.github.requests().is_empty());
     assert_eq!(bench.sts.requests()[0].action, "AssumeRole");
@@ -415,8 +406,7 @@ fn allowed_account_ids_applies_to_access_keys_too() {
     let (id, secret) = keys(&bench);
     let result = bench.run(|s| {
         s.with("role-to-assume", "")
-            .with("aws-access-key-id", &id)
-            .with("aws-secret-access-key", &secret)
+            .keys(&id, &secret)
             .with("allowed-account-ids", "999988887777")
     });
     assert_failed_with(&result, &[ACCOUNT, "allowed-account-ids"]);
@@ -428,12 +418,7 @@ fn transient_errors_of_signed_calls_are_retried() {
     let (id, secret) = keys(&bench);
     bench.sts.fail_next(1, Fault::Throttling);
     bench.sts.fail_next(1, Fault::InternalError);
-    bench
-        .run(|s| {
-            s.with("aws-access-key-id", &id)
-                .with("aws-secret-access-key", &secret)
-        })
-        .assert_success();
+    bench.run(|s| s.keys(&id, &secret)).assert_success();
     assert_eq!(bench.sts.requests().len(), 3);
 }
 
