@@ -28,6 +28,13 @@ use crate::error::Error;
 use crate::inputs::Inputs;
 
 fn main() -> ExitCode {
+    // A bug must still end as one error line and exit code 1, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        runner::error(&format!(
+            "aws-oidc-credentials hit an internal error, please report it: {info}"
+        ));
+        std::process::exit(1);
+    }));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => main_step(),
