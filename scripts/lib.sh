@@ -1,4 +1,4 @@
-# Shared helpers for scripts/test and scripts/demo; source it, do not run it.
+# Shared helpers for scripts/test, scripts/demo and scripts/build-dist; source it, do not run it.
 # Expects the caller to have set `set -euo pipefail` and to be in the repo root.
 
 section() { printf '\n==> %s\n' "$*"; }
@@ -40,25 +40,46 @@ ensure_node() {
   ((major >= 20)) || printf 'note: apt installed node %s (older than 20); using it\n' "$(node --version)"
 }
 
+# Creates the repo's .venv when it is missing.
+ensure_venv() {
+  local venv="$PWD/.venv"
+  [[ -x $venv/bin/python ]] && return 0
+  section "Creating .venv"
+  if ! python3 -m venv "$venv"; then
+    # Debian's python3 keeps venv support in a separate package.
+    rm -rf "$venv"
+    apt_get update -qq
+    apt_get install -y -qq python3-venv
+    python3 -m venv "$venv"
+  fi
+}
+
 # Creates .venv with the exact tools of requirements-test.txt (moto_server,
 # aws) and puts it first on PATH. Skips pip when the venv already holds
 # that exact list.
 ensure_python_tools() {
   local venv="$PWD/.venv" stamp="$PWD/.venv/requirements-test.txt"
-  if [[ ! -x $venv/bin/python ]]; then
-    section "Creating .venv"
-    if ! python3 -m venv "$venv"; then
-      # Debian's python3 keeps venv support in a separate package.
-      rm -rf "$venv"
-      apt_get update -qq
-      apt_get install -y -qq python3-venv
-      python3 -m venv "$venv"
-    fi
-  fi
+  ensure_venv
   if ! cmp -s requirements-test.txt "$stamp"; then
     section "Installing Python test tools (requirements-test.txt)"
     "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-test.txt
     cp requirements-test.txt "$stamp"
   fi
   export PATH="$venv/bin:$PATH"
+}
+
+# Installs the exact zig of requirements-dist.txt (the PyPI ziglang wheel)
+# into .venv and points cargo-zigbuild at it. Sets ZIG to the command that
+# runs that zig (`"${ZIG[@]}" cc ...`). Skips pip when already installed.
+ensure_zig() {
+  local venv="$PWD/.venv" stamp="$PWD/.venv/requirements-dist.txt"
+  ensure_venv
+  if ! cmp -s requirements-dist.txt "$stamp"; then
+    section "Installing zig (requirements-dist.txt)"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dist.txt
+    cp requirements-dist.txt "$stamp"
+  fi
+  export CARGO_ZIGBUILD_PYTHON_PATH="$venv/bin/python"
+  # shellcheck disable=SC2034  # for the caller
+  ZIG=("$venv/bin/python" -m ziglang)
 }
