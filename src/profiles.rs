@@ -10,7 +10,7 @@
 //! and each is replaced atomically by a private (0600) temporary file renamed over it. [`remove`]
 //! takes the profile out again the same way, for the post step.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -221,7 +221,7 @@ fn apply(name: &str, changes: Vec<(PathBuf, Change)>) -> Result<(), Error> {
 /// Makes a rename or deletion in the file's directory durable (on Unix; best effort).
 fn sync_directory(path: &Path) {
     #[cfg(unix)]
-    if let Ok(directory) = File::open(directory_of(path)) {
+    if let Ok(directory) = fs::File::open(directory_of(path)) {
         let _ = directory.sync_all();
     }
     #[cfg(not(unix))]
@@ -1144,7 +1144,7 @@ mod tests {
         let files = existing(dir.path(), credentials, config);
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
         for path in [&files.credentials, &files.config] {
-            File::options()
+            fs::File::options()
                 .write(true)
                 .open(path)
                 .unwrap()
