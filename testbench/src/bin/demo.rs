@@ -40,8 +40,14 @@ fn main() -> ExitCode {
     if deny {
         role.subject("repo:octo-org/some-other-repo:*");
     }
+    // The action as a release lays it out, with the binary scripts/demo just built (a
+    // dist/bin left by a cross build may be older).
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let action = ActionDir::source(&root);
+    let binary = format!(
+        "target/release/aws-oidc-credentials{}",
+        std::env::consts::EXE_SUFFIX
+    );
+    let action = ActionDir::with_binary(&root, root.join(binary));
     let mut job = Job::new();
 
     println!("GitHub token service: {}", github.issuer());
