@@ -58,27 +58,28 @@ ensure_venv() {
 # aws) and puts it first on PATH. Skips pip when the venv already holds
 # that exact list.
 ensure_python_tools() {
-  local venv="$PWD/.venv" stamp="$PWD/.venv/requirements-test.txt"
+  pip_requirements requirements-test.txt "Python test tools"
+  export PATH="$PWD/.venv/bin:$PATH"
+}
+
+# Installs a requirements file into .venv unless the venv already holds that
+# exact list (a copy of the file kept in .venv marks what was installed).
+pip_requirements() {
+  local file=$1 what=$2 stamp="$PWD/.venv/$1"
   ensure_venv
-  if ! cmp -s requirements-test.txt "$stamp"; then
-    section "Installing Python test tools (requirements-test.txt)"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-test.txt
-    cp requirements-test.txt "$stamp"
+  if ! cmp -s "$file" "$stamp"; then
+    section "Installing $what ($file)"
+    "$PWD/.venv/bin/pip" install -q --disable-pip-version-check -r "$file"
+    cp "$file" "$stamp"
   fi
-  export PATH="$venv/bin:$PATH"
 }
 
 # Installs the exact zig of requirements-dist.txt (the PyPI ziglang wheel)
 # into .venv and points cargo-zigbuild at it. Sets ZIG to the command that
 # runs that zig (`"${ZIG[@]}" cc ...`). Skips pip when already installed.
 ensure_zig() {
-  local venv="$PWD/.venv" stamp="$PWD/.venv/requirements-dist.txt"
-  ensure_venv
-  if ! cmp -s requirements-dist.txt "$stamp"; then
-    section "Installing zig (requirements-dist.txt)"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dist.txt
-    cp requirements-dist.txt "$stamp"
-  fi
+  local venv="$PWD/.venv"
+  pip_requirements requirements-dist.txt zig
   export CARGO_ZIGBUILD_PYTHON_PATH="$venv/bin/python"
   # shellcheck disable=SC2034  # for the caller
   ZIG=("$venv/bin/python" -m ziglang)
