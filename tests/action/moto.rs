@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{Bench, REGION};
+use testbench::runner::Job;
 
 /// A `moto_server` on a free loopback port, stopped on drop.
 struct Moto {
@@ -56,7 +57,7 @@ impl Drop for Moto {
 fn caller_identity(bench: &Bench, endpoint: &str, args: &[&str]) -> serde_json::Value {
     let output = bench
         .job
-        .command("aws")
+        .command(Job::AWS_CLI)
         .args(["sts", "get-caller-identity", "--output", "json"])
         .args(args)
         .env("AWS_ENDPOINT_URL_STS", endpoint)

@@ -144,7 +144,7 @@ fn show_map(title: &str, map: &BTreeMap<String, String>, masks: &[String]) {
 fn next_step(job: &Job, endpoint: &str) {
     println!("\n=== next step: aws sts get-caller-identity ===");
     let output = job
-        .command("aws")
+        .command(Job::AWS_CLI)
         .args(["sts", "get-caller-identity", "--output", "json"])
         .env("AWS_ENDPOINT_URL_STS", endpoint)
         .output();

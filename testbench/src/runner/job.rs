@@ -246,6 +246,10 @@ impl Job {
         self.root.path().join("temp")
     }
 
+    /// The AWS CLI as pip installs it: a script on Unix, `aws.cmd` on Windows (which
+    /// `Command` does not find by its bare name).
+    pub const AWS_CLI: &'static str = if cfg!(windows) { "aws.cmd" } else { "aws" };
+
     /// A command for a later `run:` step: the environment cleared, then `PATH` (with
     /// `GITHUB_PATH` additions), `HOME`, the runner's `GITHUB_*`/`RUNNER_*` variables and
     /// the job's exported variables; run in the workspace.
