@@ -40,6 +40,22 @@ ensure_node() {
   ((major >= 20)) || printf 'note: apt installed node %s (older than 20); using it\n' "$(node --version)"
 }
 
+# Installs the exact node packages of package-lock.json (the workflow linter)
+# into node_modules unless it already holds them (a copy of the lock file kept
+# in node_modules marks what was installed). Installs npm from apt if missing.
+ensure_node_tools() {
+  local stamp="$PWD/node_modules/.installed-package-lock.json"
+  cmp -s package-lock.json "$stamp" && return 0
+  if ! command -v npm >/dev/null; then
+    section "Installing npm (apt)"
+    apt_get update -qq
+    apt_get install -y -qq npm
+  fi
+  section "Installing node tools (package-lock.json)"
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  cp package-lock.json "$stamp"
+}
+
 # Creates the repo's .venv when it is missing.
 ensure_venv() {
   local venv="$PWD/.venv"
