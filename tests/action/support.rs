@@ -35,7 +35,10 @@ impl Bench {
         sts.trust(&github);
         sts.role(ROLE);
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let action = ActionDir::with_binary(root, env!("CARGO_BIN_EXE_aws-oidc-credentials"));
+        // A release build can be tested in place of the one cargo built for the tests.
+        let binary = std::env::var("AWS_OIDC_CREDENTIALS_TEST_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_aws-oidc-credentials").to_owned());
+        let action = ActionDir::with_binary(root, binary);
         Bench {
             github,
             sts,

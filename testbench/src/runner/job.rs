@@ -313,6 +313,10 @@ impl Job {
             env.insert("PATH".into(), joined.to_string_lossy().into_owned());
         }
         env.insert("HOME".into(), path_string(&self.home()));
+        if cfg!(windows) {
+            // Where Windows programs (the action, the AWS CLI) look for the home directory.
+            env.insert("USERPROFILE".into(), path_string(&self.home()));
+        }
         env.extend(self.env.clone());
         env.extend(self.runner_env());
         env
