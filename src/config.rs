@@ -166,11 +166,11 @@ impl Config {
         let use_existing_credentials = inputs.boolean("use-existing-credentials", false)?;
         let overwrite_profile = inputs.boolean("overwrite-aws-profile", false)?;
         let job_summary = inputs.boolean("job-summary", true)?;
-        inputs.boolean("role-skip-session-tagging", false)?;
-        inputs.boolean("role-chaining", false)?;
-        inputs.boolean("force-skip-oidc", false)?;
+        let skip_session_tagging = inputs.boolean("role-skip-session-tagging", false)?;
+        let role_chaining = inputs.boolean("role-chaining", false)?;
+        let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
 
-        let (source, oidc_hint) = source(inputs, &env)?;
+        let (source, oidc_hint) = source(inputs, &env, role_chaining, force_skip_oidc)?;
         let mut warnings = Vec::new();
         let custom_tags = custom_tags(inputs, &env)?;
         if custom_tags.is_some()
@@ -185,7 +185,14 @@ impl Config {
         }
         let role = match inputs.get("role-to-assume") {
             None => None,
-            Some(role) => Some(role_request(inputs, &env, role, &source, custom_tags)?),
+            Some(role) => Some(role_request(
+                inputs,
+                &env,
+                role,
+                &source,
+                custom_tags,
+                skip_session_tagging,
+            )?),
         };
 
         let profile = match profile_name {
@@ -319,12 +326,15 @@ impl Config {
 
 /// Chooses the source of the first credentials the way the original does, and whether to hint
 /// at the missing `id-token` permission.
-fn source(inputs: &Inputs, env: &impl Fn(&str) -> Option<String>) -> Result<(Source, bool), Error> {
+fn source(
+    inputs: &Inputs,
+    env: &impl Fn(&str) -> Option<String>,
+    chaining: bool,
+    force_skip_oidc: bool,
+) -> Result<(Source, bool), Error> {
     let role = inputs.get("role-to-assume");
     let access_key = inputs.get("aws-access-key-id");
     let token_file = inputs.get("web-identity-token-file");
-    let chaining = inputs.boolean("role-chaining", false)?;
-    let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
     let oidc_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
 
     if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
@@ -402,6 +412,7 @@ fn role_request(
     role: &str,
     source: &Source,
     custom_tags: Option<Vec<(String, String)>>,
+    skip_session_tagging: bool,
 ) -> Result<RoleRequest, Error> {
     let web_identity = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
     let role = if role.starts_with("arn:") {
@@ -490,7 +501,7 @@ fn role_request(
         }
     }
 
-    let tags = if web_identity || inputs.boolean("role-skip-session-tagging", false)? {
+    let tags = if web_identity || skip_session_tagging {
         None
     } else {
         for var in [

@@ -166,8 +166,9 @@ impl<'c> Plan<'c> {
     /// Writes everything: the runner's files are rendered and opened first, then the profile
     /// files are written, then the runner's files, then the job summary.
     pub fn write(self) -> Result<(), Error> {
+        let profile = self.config.profile.as_ref().zip(self.profile.as_ref());
         let mut state = FileWrites::new(FileCommand::State);
-        if let Some(profile) = self.profile.as_ref().and(self.config.profile.as_ref()) {
+        if let Some((profile, _)) = profile {
             // The post step removes what is written, so it does not outlive the job.
             state.set(STATE_PROFILE, &profile.name);
             state.set(
@@ -178,7 +179,7 @@ impl<'c> Plan<'c> {
         }
         let writes = [self.env, self.outputs, state];
         let ready = prepare(&writes)?;
-        if let (Some(profile), Some(creds)) = (&self.config.profile, &self.profile) {
+        if let Some((profile, creds)) = profile {
             let creds = ProfileCredentials {
                 access_key_id: &creds.access_key_id,
                 secret_access_key: &creds.secret_access_key,

@@ -300,7 +300,8 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         message,
         verdict,
     };
-    if source_chain(&error).contains("no providers in chain provided credentials") {
+    let chain = source_chain(&error);
+    if chain.contains("no providers in chain provided credentials") {
         return transport(
             NO_CREDENTIALS,
             "no credentials in the environment, the shared profile files, a container role or \
@@ -329,7 +330,7 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             let retry = e.is_io() || e.is_timeout();
             transport(
                 "ConnectionError",
-                source_chain(&error),
+                chain,
                 if retry { Verdict::Retry } else { Verdict::Fail },
             )
         }
@@ -345,7 +346,7 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 },
             )
         }
-        _ => transport("RequestError", source_chain(&error), Verdict::Fail),
+        _ => transport("RequestError", chain, Verdict::Fail),
     }
 }
 
