@@ -19,25 +19,32 @@ node_major() {
   node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 }
 
-# Installs node from apt when it is missing or older than 20. Debian's own
-# package may still be older (bookworm has 18); the launcher and its tests
-# need only node built-ins and run on it, so that is a note, not a failure.
+# The node the runner starts the launcher with: major 24, pinned here to the
+# exact version the tests run on (the npm registry's `node` package ships the
+# binary for the machine it is installed on).
+NODE_RUNNER_VERSION=24.21.0
+
+# Puts node 24 first on PATH: the node already there when it is major 24,
+# else the npm registry's `node@$NODE_RUNNER_VERSION`, installed once into
+# .tools/node (node and npm from apt first when there is no npm at all).
 ensure_node() {
-  local major
-  major=$(node_major)
-  ((major >= 20)) && return 0
-  # Already the newest nodejs apt knows of: installing again would not help.
-  if ((major > 0)) && apt-cache policy nodejs 2>/dev/null |
-    awk '/Installed:/ { i = $2 } /Candidate:/ { c = $2 } END { exit !(i != "" && i == c) }'; then
-    printf 'note: node %s (older than 20) is the newest apt offers; using it\n' "$(node --version)"
-    return 0
+  (($(node_major) == 24)) && return 0
+  local prefix="$PWD/.tools/node"
+  if [[ ! -x $prefix/node_modules/.bin/node ]] ||
+    [[ $("$prefix/node_modules/.bin/node" --version) != "v$NODE_RUNNER_VERSION" ]]; then
+    if ! command -v npm >/dev/null; then
+      section "Installing node and npm (apt), to install node $NODE_RUNNER_VERSION with"
+      apt_get update -qq
+      apt_get install -y -qq nodejs npm
+    fi
+    section "Installing node $NODE_RUNNER_VERSION (npm registry)"
+    rm -rf "$prefix"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "node@$NODE_RUNNER_VERSION"
   fi
-  section "Installing node (apt)"
-  apt_get update -qq
-  apt_get install -y -qq nodejs
-  major=$(node_major)
-  ((major > 0)) || die "node is still missing after apt-get install nodejs"
-  ((major >= 20)) || printf 'note: apt installed node %s (older than 20); using it\n' "$(node --version)"
+  export PATH="$prefix/node_modules/.bin:$PATH"
+  (($(node_major) == 24)) || die "node 24 is not first on PATH after installing it"
 }
 
 # Installs the exact node packages of package-lock.json (the workflow linter)
