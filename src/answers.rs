@@ -14,7 +14,7 @@ pub struct Answer {
     message: &'static str,
     /// The calls the row is about.
     asked: Asked,
-    pub verdict: Verdict,
+    verdict: Verdict,
     /// The one-line hint appended to the `::error::` line.
     pub hint: Option<&'static str>,
     /// The fix in the diagnosis, with `{provider}` (the token issuer's host), `{aud}` and

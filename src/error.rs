@@ -173,7 +173,10 @@ impl fmt::Display for StsFailure {
             "Could not assume role {} with {}: {}: {}",
             self.role_arn, self.via, self.code, self.message
         )?;
-        if let Some(hint) = hint(self.via, &self.code, &self.message) {
+        // The one-line fix for the STS answers users meet most.
+        let hint = crate::answers::find(self.via, &self.code, &self.message)
+            .and_then(|answer| answer.hint);
+        if let Some(hint) = hint {
             write!(f, ". {hint}")?;
             if let Some(claims) = &self.claims {
                 let claim = |name| claims.text(name).unwrap_or_default();
@@ -187,9 +190,4 @@ impl fmt::Display for StsFailure {
         }
         f.write_str(&self.spent.note())
     }
-}
-
-/// The one-line fix for the STS answers users meet most (from the table of known answers).
-fn hint(via: Via, code: &str, message: &str) -> Option<&'static str> {
-    crate::answers::find(via, code, message).and_then(|answer| answer.hint)
 }

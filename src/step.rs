@@ -76,7 +76,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     let needs_identity = config
         .role
         .as_ref()
-        .is_none_or(|role| matches!(role.role, crate::config::RoleRef::Name(_)));
+        .is_none_or(|role| matches!(role.role, RoleRef::Name(_)));
     let source_identity = match &config.source {
         Source::GithubOidc { .. } | Source::TokenFile(_) => None,
         _ if needs_identity => {
