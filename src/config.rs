@@ -169,6 +169,14 @@ impl Config {
         let skip_session_tagging = inputs.boolean("role-skip-session-tagging", false)?;
         let role_chaining = inputs.boolean("role-chaining", false)?;
         let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
+        if unset_current_credentials && role_chaining {
+            return Err(Error::input(
+                "unset-current-credentials",
+                "cannot be true together with 'role-chaining': role chaining starts from the \
+                 credentials in the environment, which 'unset-current-credentials' drops; set \
+                 one of them to false",
+            ));
+        }
 
         let (source, oidc_hint) = source(inputs, &env, role_chaining, force_skip_oidc)?;
         let mut warnings = Vec::new();
@@ -890,6 +898,16 @@ mod tests {
 
         let c = config(&[("INPUT_ROLE-CHAINING", "true")]).unwrap();
         assert!(matches!(c.source, Source::Chaining));
+        let both = error(&[
+            ("INPUT_ROLE-CHAINING", "true"),
+            ("INPUT_UNSET-CURRENT-CREDENTIALS", "true"),
+        ]);
+        assert!(
+            both.starts_with(
+                "Input 'unset-current-credentials' cannot be true together with 'role-chaining'"
+            ),
+            "{both}"
+        );
         let c = config(&[("INPUT_ROLE-TO-ASSUME", "")]).unwrap();
         assert!(matches!(c.source, Source::Ambient) && c.role.is_none() && !c.oidc_hint);
         let c = config(&[("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")]).unwrap();

@@ -3,6 +3,7 @@
 //! STS messages, and (with `trust-policy-file`) which condition of the role's policy failed.
 //! Shown after the `::error::` line as a log group, and in the job summary.
 
+use crate::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
 use crate::explain;
 use crate::github::Claims;
@@ -21,12 +22,14 @@ const SHOWN_CLAIMS: [&str; 9] = [
     "event_name",
 ];
 
+/// The known STS answer of a failure.
+fn answer(failure: &StsFailure) -> Option<&'static Answer> {
+    answers::find(failure.via, &failure.code, &failure.message)
+}
+
 /// The STS answers a diagnosis helps with.
 fn is_denial(failure: &StsFailure) -> bool {
-    matches!(
-        failure.code.as_str(),
-        "AccessDenied" | "InvalidIdentityToken" | "IDPRejectedClaim" | "ExpiredTokenException"
-    )
+    answer(failure).is_some_and(Answer::is_denial)
 }
 
 /// Prints the diagnosis of a web identity denial, and adds it to the job summary.
@@ -84,7 +87,10 @@ fn diagnose(failure: &StsFailure) -> Vec<String> {
              form (…:environment:{environment}), not the branch form (…:ref:refs/heads/…)."
         ));
     }
-    lines.push(format!("Fix: {}", fix(failure, &provider, &aud)));
+    if let Some(fix) = answer(failure).and_then(|a| a.fix(&provider, &aud, failure.spent.attempts))
+    {
+        lines.push(format!("Fix: {fix}"));
+    }
     if let Some(path) = &failure.trust_policy_file {
         lines.push(format!("The trust policy in {}:", path.display()));
         match explain::evaluate_file(path, &claims.0) {
@@ -95,41 +101,6 @@ fn diagnose(failure: &StsFailure) -> Vec<String> {
         }
     }
     lines
-}
-
-/// The one-line fix for each known answer.
-fn fix(failure: &StsFailure, provider: &str, aud: &str) -> String {
-    let message = failure.message.as_str();
-    match failure.code.as_str() {
-        "InvalidIdentityToken" if message.contains("No OpenIDConnect provider") => format!(
-            "create the account's OIDC identity provider: aws iam create-open-id-connect-provider \
-             --url https://{provider} --client-id-list {aud}"
-        ),
-        "InvalidIdentityToken" if message.contains("audience") => format!(
-            "the token's aud '{aud}' comes from the 'audience' input; it must be one of the OIDC \
-             provider's client ids (aws iam add-client-id-to-open-id-connect-provider \
-             --open-id-connect-provider-arn arn:aws:iam::ACCOUNT:oidc-provider/{provider} \
-             --client-id {aud}), or set 'audience' to one of them"
-        ),
-        "InvalidIdentityToken" if message.contains("verification key") => format!(
-            "AWS could not fetch {provider}'s signing keys; this is usually transient and was \
-             retried {} times",
-            failure.attempts
-        ),
-        "ExpiredTokenException" => {
-            "the token expired before STS accepted it; re-run the job (a slow runner or a long \
-             action-timeout-s with many retries can cause this)"
-                .into()
-        }
-        "IDPRejectedClaim" => {
-            "the identity provider rejected a claim of the token; check the provider's \
-             configuration in IAM"
-                .into()
-        }
-        _ => "the role's trust policy does not admit this token: compare its Condition on :aud \
-              and :sub with the one above (trust-policy-file checks it for you)"
-            .into(),
-    }
 }
 
 /// The provider host: the `iss` claim without its scheme.
@@ -160,6 +131,7 @@ fn is_immutable_sub(sub: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry::Spent;
 
     fn failure(code: &str, message: &str, claims: serde_json::Value) -> StsFailure {
         StsFailure {
@@ -167,7 +139,10 @@ mod tests {
             via: Via::Oidc,
             code: code.into(),
             message: message.into(),
-            attempts: 1,
+            spent: Spent {
+                attempts: 1,
+                tries: 1,
+            },
             claims: match claims {
                 serde_json::Value::Object(map) => Some(Claims(map)),
                 _ => None,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::github::Claims;
+use crate::retry::Spent;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -155,8 +156,8 @@ pub struct StsFailure {
     /// The STS error code (`AccessDenied`, `Throttling`, …) or a transport kind (`Timeout`, …).
     pub code: String,
     pub message: String,
-    /// How many attempts were made.
-    pub attempts: u32,
+    /// How many attempts and tries were made.
+    pub spent: Spent,
     /// The claims of the web identity token STS judged, to explain a denial.
     pub claims: Option<Claims>,
     /// The role's trust policy to check the claims against (`trust-policy-file`).
@@ -172,7 +173,10 @@ impl fmt::Display for StsFailure {
             "Could not assume role {} with {}: {}: {}",
             self.role_arn, self.via, self.code, self.message
         )?;
-        if let Some(hint) = hint(self.via, &self.code, &self.message) {
+        // The one-line fix for the STS answers users meet most.
+        let hint = crate::answers::find(self.via, &self.code, &self.message)
+            .and_then(|answer| answer.hint);
+        if let Some(hint) = hint {
             write!(f, ". {hint}")?;
             if let Some(claims) = &self.claims {
                 let claim = |name| claims.text(name).unwrap_or_default();
@@ -184,35 +188,6 @@ impl fmt::Display for StsFailure {
                 )?;
             }
         }
-        if self.attempts > 1 {
-            write!(f, " (after {} attempts)", self.attempts)?;
-        }
-        Ok(())
-    }
-}
-
-/// A one-line fix for the STS answers users meet most.
-fn hint(via: Via, code: &str, message: &str) -> Option<&'static str> {
-    match code {
-        "AccessDenied" if via == Via::Credentials => Some(
-            "The role's trust policy must allow these credentials to assume it (and \
-             'role-external-id' must match its sts:ExternalId condition, if it has one)",
-        ),
-        "AccessDenied" => Some(
-            "The role's trust policy does not admit this token: its conditions on \
-             token.actions.githubusercontent.com:sub and :aud must match the token's subject \
-             (repository, branch, tag or environment) and audience",
-        ),
-        "InvalidIdentityToken" if message.contains("No OpenIDConnect provider") => Some(
-            "Create an IAM OIDC identity provider for https://token.actions.githubusercontent.com \
-             with client id sts.amazonaws.com in the role's account",
-        ),
-        "InvalidIdentityToken" if message.contains("audience") => Some(
-            "The 'audience' input must be one of the client ids of the account's OIDC identity provider",
-        ),
-        "ExpiredTokenException" => {
-            Some("The GitHub OIDC token expired before STS accepted it; re-run the job")
-        }
-        _ => None,
+        f.write_str(&self.spent.note())
     }
 }

@@ -1,5 +1,9 @@
-//! The retry policy: which failures are worth another attempt, and how long to wait before it
+//! The retry policy: which failures are worth another try, and how long to wait before it
 //! (exponential backoff with full jitter). It is the only retry in force; the SDK's own is off.
+//!
+//! Like the original, whose loop calls an SDK that already tries each call up to three times,
+//! every attempt is up to [`TRIES_PER_ATTEMPT`] tries for transient failures, and
+//! `retry-max-attempts` counts attempts. Final failures end everything at the first answer.
 
 use std::time::Duration;
 
@@ -8,23 +12,51 @@ use crate::runner;
 const BASE_DELAY: Duration = Duration::from_millis(50);
 const MAX_DELAY: Duration = Duration::from_secs(20);
 
-/// What to do after a failed attempt.
+/// Tries per attempt for a transient failure, as in the SDK's standard retry mode.
+pub const TRIES_PER_ATTEMPT: u32 = 3;
+
+/// What to do after a failed try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Transient: try again after a delay.
+    /// Transient (throttling, 5xx, timeouts, lost connections): try again within the attempt,
+    /// then in the next attempt.
     Retry,
-    /// Transient, but the next attempt needs a new GitHub token.
+    /// Worth a new attempt, not another try of the same request (an answer the action refuses).
+    NextAttempt,
+    /// Worth a new attempt, which needs a new GitHub token.
     RetryWithFreshToken,
     /// Final: retrying cannot change the answer.
     Fail,
 }
 
-/// What an attempt is told about itself.
+/// What a try is told about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     pub number: u32,
-    /// The previous attempt asked for a new token.
+    /// The previous attempt asked for a new token (told to the attempt's first try only).
     pub fresh_token: bool,
+}
+
+/// How much a failed run of the policy spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spent {
+    pub attempts: u32,
+    /// Requests made, over all attempts.
+    pub tries: u32,
+}
+
+impl Spent {
+    /// ` (after 6 tries in 2 attempts)`, or nothing after a single try.
+    pub fn note(self) -> String {
+        if self.tries <= 1 {
+            return String::new();
+        }
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        format!(
+            " (after {} tries in {} attempt{plural})",
+            self.tries, self.attempts
+        )
+    }
 }
 
 /// How many attempts at most, and the backoff between them.
@@ -40,48 +72,68 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait after failed attempt `attempt` (1-based): a uniformly random part of
-    /// `50 ms × 2^(attempt-1)`, capped at 20 s; `unit` is the random draw in `[0, 1)`.
-    pub fn delay(attempt: u32, unit: f64) -> Duration {
-        let exp = BASE_DELAY.saturating_mul(1u32 << (attempt - 1).min(20));
+    /// The wait after failed try or attempt `n` (1-based): a uniformly random part of
+    /// `50 ms × 2^(n-1)`, capped at 20 s; `unit` is the random draw in `[0, 1)`.
+    pub fn delay(n: u32, unit: f64) -> Duration {
+        let exp = BASE_DELAY.saturating_mul(1u32 << (n - 1).min(20));
         exp.min(MAX_DELAY).mul_f64(unit.clamp(0.0, 1.0))
     }
 
     /// Runs `op` until it succeeds, `classify` calls its error final, or the attempts run out.
-    /// On failure returns the last error and how many attempts were made.
+    /// Each attempt tries `op` up to [`TRIES_PER_ATTEMPT`] times while it fails with
+    /// [`Verdict::Retry`]. On failure returns the last error and what was spent.
     pub async fn run<T, E>(
         &self,
         label: &str,
         mut op: impl AsyncFnMut(Attempt) -> Result<T, E>,
         classify: impl Fn(&E) -> Verdict,
         describe: impl Fn(&E) -> String,
-    ) -> Result<T, (E, u32)> {
-        let mut attempt = Attempt {
-            number: 1,
-            fresh_token: false,
+    ) -> Result<T, (E, Spent)> {
+        let mut spent = Spent {
+            attempts: 1,
+            tries: 0,
         };
+        let mut fresh_token = false;
         loop {
-            let error = match op(attempt).await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
+            let mut tries_in_attempt = 0;
+            let (error, verdict) = loop {
+                let attempt = Attempt {
+                    number: spent.attempts,
+                    fresh_token: fresh_token && tries_in_attempt == 0,
+                };
+                tries_in_attempt += 1;
+                spent.tries += 1;
+                let error = match op(attempt).await {
+                    Ok(value) => return Ok(value),
+                    Err(error) => error,
+                };
+                let verdict = classify(&error);
+                if verdict != Verdict::Retry || tries_in_attempt >= TRIES_PER_ATTEMPT {
+                    break (error, verdict);
+                }
+                let delay = Self::delay(tries_in_attempt, random_unit());
+                runner::info(&format!(
+                    "{label}: try {tries_in_attempt} of {TRIES_PER_ATTEMPT} failed: {}; trying \
+                     again in {} ms",
+                    describe(&error),
+                    delay.as_millis()
+                ));
+                tokio::time::sleep(delay).await;
             };
-            let verdict = classify(&error);
-            if verdict == Verdict::Fail || attempt.number >= self.max_attempts {
-                return Err((error, attempt.number));
+            if verdict == Verdict::Fail || spent.attempts >= self.max_attempts {
+                return Err((error, spent));
             }
-            let delay = Self::delay(attempt.number, random_unit());
+            let delay = Self::delay(spent.attempts, random_unit());
             runner::info(&format!(
                 "{label}: attempt {} of {} failed: {}; retrying in {} ms",
-                attempt.number,
+                spent.attempts,
                 self.max_attempts,
                 describe(&error),
                 delay.as_millis()
             ));
             tokio::time::sleep(delay).await;
-            attempt = Attempt {
-                number: attempt.number + 1,
-                fresh_token: verdict == Verdict::RetryWithFreshToken,
-            };
+            spent.attempts += 1;
+            fresh_token = verdict == Verdict::RetryWithFreshToken;
         }
     }
 }
@@ -109,7 +161,7 @@ mod tests {
     fn run(
         policy: RetryPolicy,
         outcomes: &[Result<u32, Verdict>],
-    ) -> (Result<u32, (Verdict, u32)>, Vec<Attempt>) {
+    ) -> (Result<u32, (Verdict, Spent)>, Vec<Attempt>) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -131,35 +183,98 @@ mod tests {
         (result, seen.into_inner())
     }
 
-    #[test]
-    fn stops_at_once_on_a_final_error() {
-        let (result, seen) = run(RetryPolicy::new(12), &[Err(Verdict::Fail)]);
-        assert_eq!(result, Err((Verdict::Fail, 1)));
-        assert_eq!(seen.len(), 1);
+    fn numbers(seen: &[Attempt]) -> Vec<u32> {
+        seen.iter().map(|a| a.number).collect()
     }
 
     #[test]
-    fn retries_transient_errors_until_success() {
+    fn stops_at_once_on_a_final_error() {
+        let (result, seen) = run(RetryPolicy::new(12), &[Err(Verdict::Fail)]);
+        let spent = Spent {
+            attempts: 1,
+            tries: 1,
+        };
+        assert_eq!(result, Err((Verdict::Fail, spent)));
+        assert_eq!(seen.len(), 1);
+        assert_eq!(spent.note(), "");
+    }
+
+    #[test]
+    fn transient_errors_are_tried_three_times_per_attempt() {
+        let (result, seen) = run(RetryPolicy::new(2), &[Err(Verdict::Retry)]);
+        let spent = Spent {
+            attempts: 2,
+            tries: 6,
+        };
+        assert_eq!(result, Err((Verdict::Retry, spent)));
+        assert_eq!(numbers(&seen), [1, 1, 1, 2, 2, 2]);
+        assert_eq!(spent.note(), " (after 6 tries in 2 attempts)");
+
+        // One attempt is still three tries.
+        let (result, seen) = run(RetryPolicy::new(1), &[Err(Verdict::Retry)]);
+        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            result.unwrap_err().1.note(),
+            " (after 3 tries in 1 attempt)"
+        );
+
+        // Four failures, then success on the fifth try (the second of the second attempt).
+        let outcomes = [Err(Verdict::Retry); 4].into_iter().chain([Ok(7)]);
+        let (result, seen) = run(RetryPolicy::new(2), &outcomes.collect::<Vec<_>>());
+        assert_eq!(result, Ok(7));
+        assert_eq!(numbers(&seen), [1, 1, 1, 2, 2]);
+    }
+
+    #[test]
+    fn a_final_error_ends_an_attempt_and_the_run() {
+        let (result, seen) = run(
+            RetryPolicy::new(5),
+            &[Err(Verdict::Retry), Err(Verdict::Fail)],
+        );
+        assert_eq!(
+            result,
+            Err((
+                Verdict::Fail,
+                Spent {
+                    attempts: 1,
+                    tries: 2
+                }
+            ))
+        );
+        assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn a_fresh_token_or_a_refused_answer_needs_a_new_attempt() {
         let (result, seen) = run(
             RetryPolicy::new(5),
             &[
-                Err(Verdict::Retry),
                 Err(Verdict::RetryWithFreshToken),
+                Err(Verdict::Retry),
+                Err(Verdict::NextAttempt),
                 Ok(7),
             ],
         );
         assert_eq!(result, Ok(7));
+        assert_eq!(numbers(&seen), [1, 2, 2, 3]);
+        // Only the first try after the request for a new token is told so.
         let fresh: Vec<bool> = seen.iter().map(|a| a.fresh_token).collect();
-        assert_eq!(fresh, [false, false, true]);
-        assert_eq!(seen.last().unwrap().number, 3);
+        assert_eq!(fresh, [false, true, false, false]);
     }
 
     #[test]
     fn gives_up_after_max_attempts() {
-        let (result, seen) = run(RetryPolicy::new(3), &[Err(Verdict::Retry)]);
-        assert_eq!(result, Err((Verdict::Retry, 3)));
+        let (result, seen) = run(RetryPolicy::new(3), &[Err(Verdict::NextAttempt)]);
+        assert_eq!(
+            result,
+            Err((
+                Verdict::NextAttempt,
+                Spent {
+                    attempts: 3,
+                    tries: 3
+                }
+            ))
+        );
         assert_eq!(seen.len(), 3);
-        let (result, _) = run(RetryPolicy::new(1), &[Err(Verdict::Retry)]);
-        assert_eq!(result, Err((Verdict::Retry, 1)));
     }
 }

@@ -2,7 +2,7 @@
 //! Each stage gets the validated `Config`; nothing is written for later steps unless every
 //! stage succeeded.
 
-use crate::config::{Config, IdTokenRequest, RoleRequest, Source};
+use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::export::Plan;
 use crate::github::{self, Claims, IdToken};
@@ -14,6 +14,9 @@ use crate::{profiles, runner, token_file};
 
 /// Runs the main step under `action-timeout-s`, if set.
 pub async fn run(config: Config) -> Result<(), Error> {
+    if let Some(RoleRef::Arn(arn)) = config.role.as_ref().map(|role| &role.role) {
+        mask_account(&config, arn, arn.split(':').nth(4).unwrap_or_default());
+    }
     match config.timeout {
         None => main_step(&config).await,
         Some(limit) => {
@@ -73,10 +76,14 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     let needs_identity = config
         .role
         .as_ref()
-        .is_none_or(|role| matches!(role.role, crate::config::RoleRef::Name(_)));
+        .is_none_or(|role| matches!(role.role, RoleRef::Name(_)));
     let source_identity = match &config.source {
         Source::GithubOidc { .. } | Source::TokenFile(_) => None,
-        _ if needs_identity => Some(identify(config, &clients.client(caller())).await?),
+        _ if needs_identity => {
+            let identity = identify(config, &clients.client(caller())).await?;
+            mask_account(config, &identity.arn, &identity.account);
+            Some(identity)
+        }
         _ => None,
     };
 
@@ -122,6 +129,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
             assume(config, role, &role_arn, &clients, method).await?
         }
     };
+    mask_account(config, &assumed.identity.arn, &assumed.identity.account);
     runner::info(&format!(
         "Authenticated as assumedRoleId {}",
         assumed.assumed_role_id
@@ -162,6 +170,15 @@ fn mode(config: &Config) -> &'static str {
         (Source::Chaining, _) => "role chaining",
         (Source::Ambient, true) => "existing credentials, then AssumeRole",
         (Source::Ambient, false) => "existing credentials",
+    }
+}
+
+/// With `mask-aws-account-id`, masks an account id and an ARN that names it as soon as they are
+/// known, before any line (debug and error lines included) could show them.
+fn mask_account(config: &Config, arn: &str, account: &str) {
+    if config.mask_account_id {
+        runner::mask(arn);
+        runner::mask(account);
     }
 }
 
@@ -299,7 +316,7 @@ async fn assume(
     let claims = token.as_ref().and_then(IdToken::claims);
     outcome
         .map(|assumed| (assumed, claims.clone()))
-        .map_err(|(failure, attempts)| match failure {
+        .map_err(|(failure, spent)| match failure {
             Failure::Token(e) => e,
             Failure::Sts(e) if e.code == sts::NO_CREDENTIALS => Error::SourceCredentials {
                 message: e.to_string(),
@@ -310,7 +327,7 @@ async fn assume(
                 via,
                 code: e.code,
                 message: e.message,
-                attempts,
+                spent,
                 claims,
                 trust_policy_file: config.trust_policy_file.clone(),
                 job_summary: config.job_summary,
@@ -334,17 +351,11 @@ async fn id_token(
             ToString::to_string,
         )
         .await
-        .map_err(|(e, attempts)| {
-            let mut message = e.to_string();
-            if attempts > 1 {
-                message.push_str(&format!(" (after {attempts} attempts)"));
-            }
-            Error::IdToken(message)
-        })
+        .map_err(|(e, spent)| Error::IdToken(format!("{e}{}", spent.note())))
 }
 
 /// With `special-characters-workaround`, credentials whose key id or secret hold characters some
-/// tools mishandle are refused so that the retry policy asks for new ones.
+/// tools mishandle are refused so that the retry policy's next attempt asks for new ones.
 fn check_special_characters(config: &Config, assumed: Assumed) -> Result<Assumed, StsError> {
     const SPECIAL: &str = "!@#$%^&*()_+-=[]{};':\"\\|,.<>/?";
     let special = |s: &str| s.contains(|c| SPECIAL.contains(c));
@@ -357,7 +368,7 @@ fn check_special_characters(config: &Config, assumed: Assumed) -> Result<Assumed
             message:
                 "the secret access key has special characters ('special-characters-workaround')"
                     .into(),
-            verdict: Verdict::Retry,
+            verdict: Verdict::NextAttempt,
         });
     }
     Ok(assumed)

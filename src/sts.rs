@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::date_time::Format;
 
+use crate::answers;
 use crate::config::{Config, Keys, RoleRequest};
 use crate::http::REQUEST_TIMEOUT;
 use crate::retry::Verdict;
@@ -314,7 +315,7 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         SdkError::ServiceError(e) => {
             let code = e.err().code().unwrap_or("Unknown").to_owned();
             let message = e.err().message().unwrap_or_default().to_owned();
-            let verdict = verdict(&code, &message, e.raw().status().as_u16());
+            let verdict = answers::verdict(&code, &message, e.raw().status().as_u16());
             StsError {
                 code,
                 message,
@@ -350,21 +351,6 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     }
 }
 
-/// The retry rules for STS answers.
-fn verdict(code: &str, message: &str, status: u16) -> Verdict {
-    match code {
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "IDPCommunicationError" => {
-            Verdict::Retry
-        }
-        "InvalidIdentityToken" if message.contains("Couldn't retrieve verification key") => {
-            Verdict::RetryWithFreshToken
-        }
-        "ExpiredTokenException" => Verdict::RetryWithFreshToken,
-        _ if status >= 500 => Verdict::Retry,
-        _ => Verdict::Fail,
-    }
-}
-
 fn source_chain(error: &dyn std::error::Error) -> String {
     let mut parts = Vec::new();
     let mut source = error.source();
@@ -381,51 +367,6 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_rules() {
-        assert_eq!(verdict("Throttling", "Rate exceeded", 400), Verdict::Retry);
-        assert_eq!(verdict("IDPCommunicationError", "", 400), Verdict::Retry);
-        assert_eq!(verdict("InternalFailure", "", 500), Verdict::Retry);
-        assert_eq!(verdict("ServiceUnavailable", "", 503), Verdict::Retry);
-        assert_eq!(
-            verdict(
-                "InvalidIdentityToken",
-                "Couldn't retrieve verification key from your identity provider",
-                400
-            ),
-            Verdict::RetryWithFreshToken
-        );
-        assert_eq!(
-            verdict("ExpiredTokenException", "Token expired", 400),
-            Verdict::RetryWithFreshToken
-        );
-        for code in [
-            "AccessDenied",
-            "IDPRejectedClaim",
-            "MalformedPolicyDocument",
-            "ValidationError",
-            "RegionDisabledException",
-            "PackedPolicyTooLarge",
-            "InvalidClientTokenId",
-            "SignatureDoesNotMatch",
-            "ExpiredToken",
-        ] {
-            assert_eq!(verdict(code, "", 400), Verdict::Fail, "{code}");
-        }
-        assert_eq!(
-            verdict(
-                "InvalidIdentityToken",
-                "No OpenIDConnect provider found in your account",
-                400
-            ),
-            Verdict::Fail
-        );
-        assert_eq!(
-            verdict("AccessDenied", "Not authorized", 403),
-            Verdict::Fail
-        );
-    }
 
     #[test]
     fn identity_comes_from_the_arn() {

@@ -159,7 +159,7 @@ fn success_adds_a_session_table_to_the_job_summary() {
     let summary = &result.summary;
     for cell in [
         "| Credentials | `GitHub OIDC` |",
-        "| Role | `arn:aws:iam::***:role/deploy` |",
+        "| Role | `***` |",
         "| Session name | `GitHubActions` |",
         "| Region | `us-east-2` |",
         "| Token subject (sub) | `repo:octo-org/octo-repo:ref:refs/heads/main` |",

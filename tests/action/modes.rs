@@ -1,7 +1,9 @@
 //! The other modes of the original: access keys, role names, session tags, role chaining, a web
 //! identity token file, the SDK's ambient credentials, existing credentials, and the user agent.
 
-use crate::support::{ACCOUNT, Bench, REGION, ROLE, assert_failed_with};
+use crate::support::{
+    ACCOUNT, Bench, REGION, ROLE, assert_account_masked_first, assert_failed_with,
+};
 use testbench::imds::Imds;
 use testbench::runner::Step;
 use testbench::sts::Fault;
@@ -144,6 +146,32 @@ fn a_role_name_is_completed_from_the_caller_account() {
     let actions: Vec<&str> = calls.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["GetCallerIdentity", "AssumeRole"]);
     assert_eq!(calls[1].params["RoleArn"], ROLE);
+}
+
+#[test]
+fn mask_aws_account_id_masks_an_account_learned_from_the_caller() {
+    let mut bench = Bench::new();
+    let (id, secret) = keys(&bench);
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "deploy")
+            .keys(&id, &secret)
+            .with("mask-aws-account-id", "true")
+            .env("RUNNER_DEBUG", "1")
+    });
+    result.assert_success();
+    assert_account_masked_first(&result, false);
+
+    // The account is also masked in the error that refuses it.
+    let mut bench = Bench::new();
+    let (id, secret) = keys(&bench);
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .keys(&id, &secret)
+            .with("mask-aws-account-id", "true")
+            .with("allowed-account-ids", "999988887777")
+    });
+    assert_failed_with(&result, &["AWS account ***", "allowed-account-ids"]);
+    assert_account_masked_first(&result, false);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{ACCOUNT, Bench, EXPORTED, REGION, ROLE, assert_failed_with};
+use crate::support::{
+    ACCOUNT, Bench, EXPORTED, REGION, ROLE, assert_account_masked_first, assert_failed_with,
+};
 use testbench::github::{TokenFault, TokenSettings};
 use testbench::runner::PostRun;
 use testbench::sts::Fault;
@@ -183,6 +185,32 @@ fn mask_aws_account_id_masks_account_and_arn() {
 }
 
 #[test]
+fn mask_aws_account_id_masks_before_any_line_debug_and_errors_included() {
+    let mut bench = Bench::new();
+    let result = bench.run(|s| {
+        s.with("mask-aws-account-id", "true")
+            .env("RUNNER_DEBUG", "1")
+    });
+    result.assert_success();
+    assert!(!result.debug.is_empty());
+    assert_account_masked_first(&result, true);
+    assert!(
+        result.masks.iter().any(|m| m == ROLE),
+        "the role ARN is masked"
+    );
+
+    // A denial's error line and diagnosis name the role.
+    let mut bench = Bench::new();
+    bench.sts.role(ROLE).subject("repo:someone/else:*");
+    let result = bench.run(|s| {
+        s.with("mask-aws-account-id", "true")
+            .env("RUNNER_DEBUG", "1")
+    });
+    assert_failed_with(&result, &["AccessDenied", "Could not assume role ***"]);
+    assert_account_masked_first(&result, true);
+}
+
+#[test]
 fn unset_current_credentials_blanks_then_sets() {
     let mut bench = Bench::new();
     let result = bench.run(|s| s.with("unset-current-credentials", "true"));
@@ -190,6 +218,18 @@ fn unset_current_credentials_blanks_then_sets() {
     // The blanks come first, so the final values are the new credentials.
     assert_eq!(result.env["AWS_REGION"], REGION);
     assert!(!result.env["AWS_ACCESS_KEY_ID"].is_empty());
+}
+
+#[test]
+fn unset_current_credentials_with_role_chaining_is_an_input_error() {
+    let mut bench = Bench::new();
+    let result = bench.run(|s| {
+        s.with("unset-current-credentials", "true")
+            .with("role-chaining", "true")
+    });
+    assert_failed_with(&result, &["'unset-current-credentials'", "'role-chaining'"]);
+    assert!(bench.sts.requests().is_empty());
+    assert!(bench.github.requests().is_empty());
 }
 
 #[test]
@@ -483,21 +523,99 @@ fn an_expired_token_is_replaced() {
 }
 
 #[test]
-fn retries_end_after_max_attempts_and_say_so() {
+fn each_attempt_tries_a_throttled_call_three_times() {
+    // As in the original, whose SDK tries each call of an attempt up to three times.
     let mut bench = Bench::new();
-    bench.sts.fail_next(10, Fault::Throttling);
+    bench.sts.fail_next(4, Fault::Throttling);
+    let result = bench.run(|s| s.with("retry-max-attempts", "2"));
+    result.assert_success();
+    let outcomes: Vec<String> = bench
+        .sts
+        .requests()
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["Throttling"; 4]
+            .into_iter()
+            .chain(["OK"])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(bench.github.requests().len(), 1, "the token is reused");
+}
+
+#[test]
+fn a_token_close_to_expiry_is_renewed_before_the_next_try() {
+    let mut bench = Bench::new();
+    // Valid for STS, but inside the freshness margin from the start.
+    bench
+        .github
+        .set_settings(TokenSettings::default().lifetime(Duration::from_secs(30)));
+    bench.sts.fail_next(2, Fault::Throttling);
+    let result = bench.run(|s| s.with("disable-retry", "true"));
+    result.assert_success();
+    let sent: Vec<String> = bench
+        .sts
+        .requests()
+        .into_iter()
+        .map(|r| r.params["WebIdentityToken"].clone())
+        .collect();
+    assert_eq!(
+        sent,
+        bench.github.issued_tokens(),
+        "a new token for each try"
+    );
+    assert_eq!(sent.len(), 3);
+}
+
+#[test]
+fn retries_end_after_max_attempts_of_three_tries_and_say_so() {
+    let mut bench = Bench::new();
+    bench.sts.fail_always(Fault::Throttling);
     let result = bench.run(|s| s.with("retry-max-attempts", "2"));
     assert_failed_with(
         &result,
-        &["Throttling", "Rate exceeded", "after 2 attempts"],
+        &["Throttling", "Rate exceeded", "after 6 tries in 2 attempts"],
     );
-    assert_eq!(bench.sts.requests().len(), 2);
+    assert_eq!(bench.sts.requests().len(), 6);
+}
 
+#[test]
+fn disable_retry_is_one_attempt_of_three_tries() {
     let mut bench = Bench::new();
-    bench.sts.fail_next(1, Fault::Throttling);
+    bench.sts.fail_always(Fault::InternalError);
     let result = bench.run(|s| s.with("disable-retry", "true"));
-    assert_failed_with(&result, &["Throttling"]);
-    assert_eq!(bench.sts.requests().len(), 1);
+    assert_failed_with(&result, &["InternalFailure", "after 3 tries in 1 attempt"]);
+    assert_eq!(bench.sts.requests().len(), 3);
+}
+
+#[test]
+fn denials_are_never_tried_again() {
+    for fault in [
+        Fault::Error {
+            status: 403,
+            code: "AccessDenied".into(),
+            message: "Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
+        },
+        Fault::Error {
+            status: 400,
+            code: "IDPRejectedClaim".into(),
+            message: "Token is not from a supported provider of this federation".into(),
+        },
+        Fault::Error {
+            status: 400,
+            code: "ValidationError".into(),
+            message: "1 validation error detected".into(),
+        },
+    ] {
+        let mut bench = Bench::new();
+        bench.sts.fail_always(fault.clone());
+        let result = bench.run(|s| s.with("retry-max-attempts", "3"));
+        result.assert_failure();
+        assert_eq!(result.errors.len(), 1, "{fault:?}");
+        assert_eq!(bench.sts.requests().len(), 1, "{fault:?}");
+    }
 }
 
 #[test]

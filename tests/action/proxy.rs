@@ -65,7 +65,8 @@ fn without_an_endpoint_sts_is_the_regional_one_over_https() {
             .with("disable-retry", "true")
     });
     crate::support::assert_failed_with(&result, &["ConnectionError"]);
-    assert_eq!(proxy.requests(), ["sts.us-east-2.amazonaws.com:443"]);
+    // One attempt: a refused connection is tried three times.
+    assert_eq!(proxy.requests(), ["sts.us-east-2.amazonaws.com:443"; 3]);
 }
 
 #[test]

@@ -139,3 +139,25 @@ pub fn assert_failed_with(result: &StepResult, needles: &[&str]) {
         result.outputs
     );
 }
+
+/// Asserts that with `mask-aws-account-id` the account id is masked before any line could show
+/// it: no line of stdout but `::add-mask::` lines holds it. With `known_from_inputs` (a role ARN
+/// given), its mask comes before every other line.
+pub fn assert_account_masked_first(result: &StepResult, known_from_inputs: bool) {
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    let mask = lines
+        .iter()
+        .position(|l| *l == format!("::add-mask::{ACCOUNT}"))
+        .unwrap_or_else(|| panic!("the account id is masked:\n{}", result.stdout));
+    assert!(
+        !known_from_inputs || lines[..mask].iter().all(|l| l.starts_with("::add-mask::")),
+        "only masks come before the account's mask:\n{}",
+        result.stdout
+    );
+    for line in &lines {
+        assert!(
+            !line.contains(ACCOUNT) || line.starts_with("::add-mask::"),
+            "the account id is shown: {line}"
+        );
+    }
+}

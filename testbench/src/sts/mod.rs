@@ -257,6 +257,8 @@ struct State {
     users: Vec<User>,
     roles: BTreeMap<String, Role>,
     faults: VecDeque<Fault>,
+    /// Played once the queued faults are used up.
+    always: Option<Fault>,
     next_secrets: VecDeque<String>,
     requests: Vec<StsRequest>,
     issued: Vec<IssuedCredentials>,
@@ -358,6 +360,11 @@ impl StsStandIn {
         self.lock().faults.extend(std::iter::repeat_n(fault, count));
     }
 
+    /// Plays `fault` for every request after the queued ones, for good.
+    pub fn fail_always(&self, fault: Fault) {
+        self.lock().always = Some(fault);
+    }
+
     /// Issues these secret access keys next, in order, instead of random ones.
     pub fn issue_secrets(&self, secrets: &[&str]) {
         self.lock()
@@ -389,7 +396,7 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
     let action = params.get("Action").cloned().unwrap_or_default();
     let request_id = random::uuid();
     let mut state = lock(state);
-    let fault = state.faults.pop_front();
+    let fault = state.faults.pop_front().or_else(|| state.always.clone());
     let (reply, outcome) = match fault {
         Some(Fault::Hang) => (Reply::Hang, "Hang".to_string()),
         Some(Fault::Drop) => (Reply::Disconnect, "Drop".to_string()),

@@ -406,6 +406,24 @@ fn plays_faults_one_per_request() {
 }
 
 #[test]
+fn plays_a_lasting_fault_after_the_queued_ones() {
+    let (github, sts) = bench();
+    let token = github.mint("sts.amazonaws.com");
+    sts.fail_next(1, Fault::InternalError);
+    sts.fail_always(Fault::Throttling);
+    assert_eq!(assume(&sts, &token, &[]).status, 500);
+    for _ in 0..3 {
+        assert_error(
+            &assume(&sts, &token, &[]),
+            400,
+            "Throttling",
+            "Rate exceeded",
+        );
+    }
+    assert!(sts.issued_credentials().is_empty());
+}
+
+#[test]
 fn get_caller_identity_knows_issued_keys() {
     let (github, sts) = bench();
     assert_eq!(
