@@ -252,6 +252,11 @@ impl GithubTokenService {
         }
     }
 
+    /// Waits `latency` before every answer from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.server.set_latency(latency);
+    }
+
     /// The value for `ACTIONS_ID_TOKEN_REQUEST_URL`; it already has a query string.
     pub fn request_url(&self) -> String {
         format!("{}/token?api-version=2.0", self.issuer())

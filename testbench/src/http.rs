@@ -136,13 +136,15 @@ pub struct Server {
     shared: Arc<Shared>,
 }
 
-/// What the server's threads share: the stop signal and the open connections.
+/// What the server's threads share: the stop signal, the open connections and the latency.
 #[derive(Debug, Default)]
 struct Shared {
     stopped: Mutex<bool>,
     stop_signal: Condvar,
     connections: Mutex<HashMap<u64, TcpStream>>,
     next_id: AtomicU64,
+    /// Added before every answer, in microseconds, like a network round trip.
+    latency_micros: AtomicU64,
 }
 
 impl Shared {
@@ -195,6 +197,12 @@ impl Server {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Waits `latency` before every answer from now on, as a distant server would.
+    pub fn set_latency(&self, latency: Duration) {
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.shared.latency_micros.store(micros, Ordering::Relaxed);
     }
 }
 
@@ -254,6 +262,10 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) 
             }
         };
         let close = request.wants_close(&version);
+        let latency = Duration::from_micros(shared.latency_micros.load(Ordering::Relaxed));
+        if !latency.is_zero() && !shared.sleep(latency) {
+            return Ok(());
+        }
         let response = match handler(&request) {
             Reply::Respond(response) => response,
             Reply::Delay(delay, response) => {

@@ -1,131 +1,446 @@
-//! `bench`: how long one OIDC run takes and how much memory it needs, against the local
-//! stand-ins on loopback. It prints figures; it does not judge them.
+//! `bench`: how long the action's main step takes and how much memory it needs, against the
+//! local stand-ins on loopback. It prints a table and writes the same figures as JSON; it
+//! compares them with the project's targets but does not fail on a missed one (it is a
+//! measurement, not a test).
 //!
-//! Usage: `bench [RUNS]` (default 30), on Unix. It measures three things, each RUNS times:
-//! - the native binary alone, started the way the launcher starts it;
-//! - the whole step as the runner runs it: `node dist/main.js` starting the binary;
-//! - `node -e ''`, the floor any node24 action pays.
+//! Usage: `bench [--runs N] [--quick] [--binary PATH] [--json PATH]`, on Unix.
+//! - `--runs N`: runs per case (default 30); `--quick` is `--runs 3`, to see that it works.
+//! - `--binary PATH`: the binary to measure (default `target/release/aws-oidc-credentials`),
+//!   laid out in a temporary copy of the action as a release lays it out.
+//! - `--json PATH`: where to write the figures (default `target/bench.json`).
+//!
+//! Every run is started by `/usr/bin/time`, whose own small process is the parent, so the peak
+//! memory is the measured program's and not inherited from a large parent. Wall time is taken
+//! around that `/usr/bin/time` process.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
 use testbench::github::GithubTokenService;
+use testbench::runner::ActionDir;
 use testbench::sts::StsStandIn;
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/deploy";
+const DENIED_ROLE: &str = "arn:aws:iam::111122223333:role/other-repository-only";
+const TIME: &str = "/usr/bin/time";
+/// The round trip added to every GitHub and STS answer in the latency cases.
+const LATENCY: Duration = Duration::from_millis(50);
 
-#[cfg(not(unix))]
-fn main() -> ExitCode {
-    eprintln!("bench: measuring peak memory needs a Unix system");
-    ExitCode::FAILURE
+/// The command line.
+struct Options {
+    runs: usize,
+    binary: PathBuf,
+    json: PathBuf,
 }
 
-#[cfg(unix)]
+/// One measured case: every run's wall time, and the largest peak resident set of any run.
+struct Case {
+    key: &'static str,
+    label: &'static str,
+    times: Vec<Duration>,
+    peak_kib: u64,
+}
+
+impl Case {
+    fn quantile(&self, q: f64) -> f64 {
+        let mut times = self.times.clone();
+        times.sort();
+        let index = ((times.len() - 1) as f64 * q).round() as usize;
+        times[index].as_secs_f64() * 1000.0
+    }
+
+    fn median(&self) -> f64 {
+        self.quantile(0.5)
+    }
+
+    fn peak_mib(&self) -> f64 {
+        self.peak_kib as f64 / 1024.0
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "label": self.label,
+            "runs": self.times.len(),
+            "median_ms": round(self.median()),
+            "p95_ms": round(self.quantile(0.95)),
+            "max_ms": round(self.quantile(1.0)),
+            "peak_rss_mib": round(self.peak_mib()),
+        })
+    }
+}
+
+/// A target and whether this run met it.
+struct Target {
+    what: String,
+    figure: String,
+    limit: String,
+    met: bool,
+}
+
 fn main() -> ExitCode {
-    let runs: usize = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 30,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: bench [RUNS]");
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            eprintln!("usage: bench [--runs N] [--quick] [--binary PATH] [--json PATH]");
             return ExitCode::from(2);
         }
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let binary = root.join("target/release/aws-oidc-credentials");
-    if !binary.exists() {
-        eprintln!("bench: build the release binary first: cargo build --release");
-        return ExitCode::FAILURE;
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let root = repo_root();
+    let mut options = Options {
+        runs: 30,
+        binary: root.join("target/release/aws-oidc-credentials"),
+        json: root.join("target/bench.json"),
+    };
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                options.runs = value()?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--runs takes a whole number above 0")?;
+            }
+            "--quick" => options.runs = 3,
+            "--binary" => options.binary = PathBuf::from(value()?),
+            "--json" => options.json = PathBuf::from(value()?),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(options)
+}
+
+fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    if !Path::new(TIME).exists() {
+        return Err(format!("{TIME} is missing (Debian's package `time`)"));
+    }
+    if !options.binary.exists() {
+        return Err(format!(
+            "no binary at {} (cargo build --release)",
+            options.binary.display()
+        ));
+    }
+    let action = ActionDir::with_binary(repo_root(), &options.binary);
     let github = GithubTokenService::start();
     let sts = StsStandIn::start();
     sts.trust(&github);
     sts.role(ROLE);
-    let files = tempfile::tempdir().expect("a temporary directory");
-
-    let step = |program: &Path, args: &[&str]| {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", files.path())
-            .env("INPUT_ROLE-TO-ASSUME", ROLE)
-            .env("INPUT_AWS-REGION", "us-east-2")
-            .env("INPUT_AUDIENCE", "sts.amazonaws.com")
-            .env("INPUT_STS-ENDPOINT", sts.endpoint())
-            .env("ACTIONS_ID_TOKEN_REQUEST_URL", github.request_url())
-            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", github.request_token())
-            .env("GITHUB_ENV", files.path().join("env"))
-            .env("GITHUB_OUTPUT", files.path().join("output"))
-            .stdout(Stdio::null());
-        command
+    sts.role(DENIED_ROLE)
+        .subject("repo:octo-org/some-other-repo:*");
+    let files = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
+    let step = Step {
+        github: &github,
+        sts: &sts,
+        files: files.path(),
     };
-    for name in ["env", "output"] {
-        std::fs::write(files.path().join(name), "").expect("the runner files");
-    }
+    let binary = options.binary.as_path();
+    let launcher = action.path().join("dist/main.js");
+    let launcher = launcher.as_path();
+    let node = Path::new("node");
+    let runs = options.runs;
 
-    let node = PathBuf::from("node");
-    println!("{runs} runs each, OIDC path against loopback stand-ins (GitHub token + STS)");
     println!(
-        "{:<34} {:>9} {:>9} {:>9} {:>12}",
-        "", "median", "p90", "max", "peak RSS"
+        "{runs} runs each; the OIDC path (one GitHub token request, one STS call) against \
+         loopback stand-ins"
     );
-    let cases: [(&str, Command); 3] = [
-        ("native binary", step(&binary, &[])),
-        (
-            "node dist/main.js (whole step)",
-            step(
-                &node,
-                &[root.join("dist/main.js").to_str().unwrap_or_default()],
-            ),
-        ),
-        ("node -e '' (node's floor)", step(&node, &["-e", ""])),
+    let floor_run = Run::succeeding(node, &["-e", ""]);
+    let native_run = Run::succeeding(binary, &[]);
+    let launcher_args = [path_str(launcher)];
+    let whole_run = Run::succeeding(node, &launcher_args);
+    let denied_run = Run {
+        role: DENIED_ROLE,
+        succeed: false,
+        ..Run::succeeding(binary, &[])
+    };
+    let floor = step.measure("node_floor", "node -e '' (node's floor)", &floor_run, runs)?;
+    let before = (github.requests().len(), sts.requests().len());
+    let native = step.measure("native", "native binary", &native_run, runs)?;
+    // Each measured case makes one more run than it reports, a warm-up.
+    let per_run = |now: usize, then: usize| (now - then) as f64 / (runs + 1) as f64;
+    let requests = (
+        per_run(github.requests().len(), before.0),
+        per_run(sts.requests().len(), before.1),
+    );
+    let whole = step.measure(
+        "launcher",
+        "node dist/main.js (whole step)",
+        &whole_run,
+        runs,
+    )?;
+    let denial = step.measure("denial", "native binary, role denied", &denied_run, runs)?;
+    github.set_latency(LATENCY);
+    sts.set_latency(LATENCY);
+    let native_latency = step.measure(
+        "native_latency",
+        "native binary, +50 ms per answer",
+        &native_run,
+        runs,
+    )?;
+    let whole_latency = step.measure(
+        "launcher_latency",
+        "whole step, +50 ms per answer",
+        &whole_run,
+        runs,
+    )?;
+    let cases = [
+        &floor,
+        &whole,
+        &native,
+        &denial,
+        &native_latency,
+        &whole_latency,
     ];
-    for (label, mut command) in cases {
-        let mut times = Vec::with_capacity(runs);
-        let mut peak = 0;
-        for _ in 0..runs {
-            let (elapsed, rss_kib, ok) = measure(&mut command);
-            if !ok {
-                eprintln!("bench: {label} failed; run scripts/demo to see why");
-                return ExitCode::FAILURE;
-            }
-            times.push(elapsed);
-            peak = peak.max(rss_kib);
-        }
-        times.sort();
-        let pick = |q: f64| ms(times[((times.len() - 1) as f64 * q).round() as usize]);
+
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} {:>10}",
+        "", "median", "p95", "max", "peak RSS"
+    );
+    for case in cases {
         println!(
-            "{label:<34} {:>7.1}ms {:>7.1}ms {:>7.1}ms {:>8.1} MiB",
-            pick(0.5),
-            pick(0.9),
-            pick(1.0),
-            peak as f64 / 1024.0
+            "{:<36} {:>7.1}ms {:>7.1}ms {:>7.1}ms {:>6.1} MiB",
+            case.label,
+            case.median(),
+            case.quantile(0.95),
+            case.quantile(1.0),
+            case.peak_mib()
         );
     }
-    ExitCode::SUCCESS
+    println!(
+        "HTTP requests per OIDC run: {:.1} to GitHub, {:.1} to STS",
+        requests.0, requests.1
+    );
+
+    let latency_ms = LATENCY.as_secs_f64() * 1000.0;
+    let targets = [
+        Target {
+            what: "whole step / (node's floor + native binary)".into(),
+            figure: format!("{:.3}", whole.median() / (floor.median() + native.median())),
+            limit: "<= 1.03".into(),
+            met: whole.median() <= 1.03 * (floor.median() + native.median()),
+        },
+        Target {
+            what: "native binary / node's floor".into(),
+            figure: format!("{:.3}", native.median() / floor.median()),
+            limit: "<= 0.4".into(),
+            met: native.median() <= 0.4 * floor.median(),
+        },
+        Target {
+            what: "native binary's peak memory".into(),
+            figure: format!("{:.1} MiB", native.peak_mib()),
+            limit: "<= 8 MiB".into(),
+            met: native.peak_mib() <= 8.0,
+        },
+        Target {
+            what: "native binary with +50 ms per answer".into(),
+            figure: format!("{:.1} ms", native_latency.median()),
+            limit: format!(
+                "<= {:.0} ms (2 round trips + 20 ms)",
+                2.0 * latency_ms + 20.0
+            ),
+            met: native_latency.median() <= 2.0 * latency_ms + 20.0,
+        },
+        Target {
+            what: "time to fail on a denial".into(),
+            figure: format!("{:.1} ms", denial.median()),
+            limit: "< 1000 ms".into(),
+            met: denial.median() < 1000.0,
+        },
+        Target {
+            what: "requests per run (GitHub, STS)".into(),
+            figure: format!("{:.1}, {:.1}", requests.0, requests.1),
+            limit: "1, 1".into(),
+            met: requests == (1.0, 1.0),
+        },
+    ];
+    println!("\n{:<46} {:>12}  {:<32} ", "target", "this run", "limit");
+    for t in &targets {
+        let verdict = if t.met { "met" } else { "MISSED" };
+        println!("{:<46} {:>12}  {:<32} {verdict}", t.what, t.figure, t.limit);
+    }
+
+    let machine = machine();
+    println!(
+        "\nmachine: {}",
+        machine["summary"].as_str().unwrap_or_default()
+    );
+    let report = json!({
+        "runs": runs,
+        "machine": machine,
+        "binary": {
+            "path": options.binary.display().to_string(),
+            "bytes": std::fs::metadata(&options.binary).map(|m| m.len()).unwrap_or(0),
+        },
+        "cases": cases.iter().map(|c| (c.key.to_owned(), c.json())).collect::<serde_json::Map<_, _>>(),
+        "requests_per_run": { "github": requests.0, "sts": requests.1 },
+        "targets": targets.iter().map(|t| json!({
+            "what": t.what, "figure": t.figure, "limit": t.limit, "met": t.met,
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(dir) = options.json.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&options.json, text + "\n")
+        .map_err(|e| format!("{}: {e}", options.json.display()))?;
+    println!("figures written to {}", options.json.display());
+    Ok(())
 }
 
-#[cfg(unix)]
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+/// What one measured run starts, for which role, and how it must end.
+struct Run<'a> {
+    program: &'a Path,
+    args: &'a [&'a str],
+    role: &'a str,
+    succeed: bool,
 }
 
-#[cfg(unix)]
-/// Runs the command once: wall time, the peak resident set of the process tree's largest
-/// process (KiB), and whether it succeeded.
-fn measure(command: &mut Command) -> (Duration, i64, bool) {
-    let started = Instant::now();
-    let child = command.spawn().expect("the command starts");
-    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
-    let mut status = 0;
-    // SAFETY: `rusage` is plain data the kernel fills in; `pid` is our own unreaped child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let elapsed = started.elapsed();
-    let ok = waited == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    // The child is reaped; forget it so that dropping it does not wait again.
-    std::mem::forget(child);
-    (elapsed, usage.ru_maxrss, ok)
+impl<'a> Run<'a> {
+    fn succeeding(program: &'a Path, args: &'a [&'a str]) -> Run<'a> {
+        Run {
+            program,
+            args,
+            role: ROLE,
+            succeed: true,
+        }
+    }
+}
+
+/// How one run of the main step is started: the stand-ins and the runner's files.
+struct Step<'a> {
+    github: &'a GithubTokenService,
+    sts: &'a StsStandIn,
+    files: &'a Path,
+}
+
+impl Step<'_> {
+    /// Makes `run` `runs` times after one unmeasured warm-up run; each must end as it says.
+    fn measure(
+        &self,
+        key: &'static str,
+        label: &'static str,
+        run: &Run<'_>,
+        runs: usize,
+    ) -> Result<Case, String> {
+        let mut case = Case {
+            key,
+            label,
+            times: Vec::with_capacity(runs),
+            peak_kib: 0,
+        };
+        for i in 0..=runs {
+            let (elapsed, peak_kib, ok) = self.once(run)?;
+            if ok != run.succeed {
+                let expected = if run.succeed { "succeed" } else { "fail" };
+                return Err(format!(
+                    "{label}: a run did not {expected}; scripts/demo shows a run in full"
+                ));
+            }
+            if i > 0 {
+                case.times.push(elapsed);
+                case.peak_kib = case.peak_kib.max(peak_kib);
+            }
+        }
+        Ok(case)
+    }
+
+    /// One run: its wall time, its peak resident set (KiB), and whether it succeeded.
+    fn once(&self, run: &Run<'_>) -> Result<(Duration, u64, bool), String> {
+        for name in ["env", "output", "state"] {
+            std::fs::write(self.files.join(name), "").map_err(|e| format!("runner files: {e}"))?;
+        }
+        let peak_file = self.files.join("peak");
+        let mut command = Command::new(TIME);
+        command
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&peak_file)
+            .arg(run.program)
+            .args(run.args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.files)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("INPUT_ROLE-TO-ASSUME", run.role)
+            .env("INPUT_AWS-REGION", "us-east-2")
+            .env("INPUT_AUDIENCE", "sts.amazonaws.com")
+            .env("INPUT_STS-ENDPOINT", self.sts.endpoint())
+            .env("INPUT_JOB-SUMMARY", "false")
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", self.github.request_url())
+            .env(
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                self.github.request_token(),
+            )
+            .env("GITHUB_ENV", self.files.join("env"))
+            .env("GITHUB_OUTPUT", self.files.join("output"))
+            .env("GITHUB_STATE", self.files.join("state"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let started = Instant::now();
+        let status = command
+            .status()
+            .map_err(|e| format!("cannot start {TIME}: {e}"))?;
+        let elapsed = started.elapsed();
+        let peak = std::fs::read_to_string(&peak_file).unwrap_or_default();
+        // `time` writes a note first when the program fails; the figure is the last line.
+        let peak_kib = peak
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or_else(|| format!("{TIME} wrote no peak memory: {peak:?}"))?;
+        Ok((elapsed, peak_kib, status.success()))
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap_or_default()
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// What the figures were measured on.
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let os = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    json!({
+        "summary": format!("{cores} cores ({cpu}), {os}, node {node}"),
+        "cpu": cpu,
+        "cores": cores,
+        "os": os,
+        "node": node,
+    })
 }

@@ -285,6 +285,11 @@ impl StsStandIn {
         self.server.base_url()
     }
 
+    /// Waits `latency` before every answer from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.server.set_latency(latency);
+    }
+
     /// Trusts the token service: its issuer and its current signing key.
     pub fn trust(&self, github: &GithubTokenService) -> &Self {
         self.trust_provider(&github.issuer(), vec![github.verifying_key()])
