@@ -15,7 +15,7 @@ mod wire;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::github::GithubTokenService;
 use crate::http::{Reply, Request, Server};
@@ -208,6 +208,8 @@ pub struct StsRequest {
     pub caller_access_key: Option<String>,
     /// `OK`, the error code answered, or `Hang` / `Drop` when no answer was sent.
     pub outcome: String,
+    /// When it arrived.
+    pub received: Instant,
 }
 
 /// Credentials the stand-in issued, with the session they belong to.
@@ -259,6 +261,10 @@ struct State {
     faults: VecDeque<Fault>,
     /// Played once the queued faults are used up.
     always: Option<Fault>,
+    /// At most this many answers in any one second; `Throttling` above it.
+    rate_limit: Option<usize>,
+    /// When the requests of the last second arrived, for the rate limit.
+    recent: VecDeque<Instant>,
     next_secrets: VecDeque<String>,
     requests: Vec<StsRequest>,
     issued: Vec<IssuedCredentials>,
@@ -288,6 +294,12 @@ impl StsStandIn {
     /// Waits `latency` before every answer from now on.
     pub fn set_latency(&self, latency: Duration) {
         self.server.set_latency(latency);
+    }
+
+    /// Answers at most `per_second` requests in any one second and `Throttling` to the rest,
+    /// as STS does above an account's quota.
+    pub fn rate_limit(&self, per_second: usize) {
+        self.lock().rate_limit = Some(per_second);
     }
 
     /// Trusts the token service: its issuer and its current signing key.
@@ -401,7 +413,12 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
     let action = params.get("Action").cloned().unwrap_or_default();
     let request_id = random::uuid();
     let mut state = lock(state);
-    let fault = state.faults.pop_front().or_else(|| state.always.clone());
+    let received = Instant::now();
+    let fault = state
+        .faults
+        .pop_front()
+        .or_else(|| state.always.clone())
+        .or_else(|| state.over_rate_limit(received).then_some(Fault::Throttling));
     let (reply, outcome) = match fault {
         Some(Fault::Hang) => (Reply::Hang, "Hang".to_string()),
         Some(Fault::Drop) => (Reply::Disconnect, "Drop".to_string()),
@@ -431,11 +448,32 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
         headers: request.headers.clone(),
         caller_access_key,
         outcome,
+        received,
     });
     reply
 }
 
 impl State {
+    /// Counts a request at `now` against the rate limit: whether it is over it, as STS
+    /// answers `Throttling` when an account calls faster than its quota.
+    fn over_rate_limit(&mut self, now: Instant) -> bool {
+        let Some(limit) = self.rate_limit else {
+            return false;
+        };
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= limit {
+            return true;
+        }
+        self.recent.push_back(now);
+        false
+    }
+
     fn dispatch(
         &mut self,
         action: &str,

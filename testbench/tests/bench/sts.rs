@@ -424,6 +424,26 @@ fn plays_a_lasting_fault_after_the_queued_ones() {
 }
 
 #[test]
+fn throttles_above_its_rate_limit_and_adds_latency() {
+    let (github, sts) = bench();
+    let token = github.mint("sts.amazonaws.com");
+    sts.rate_limit(3);
+    let statuses: Vec<u16> = (0..5).map(|_| assume(&sts, &token, &[]).status).collect();
+    assert_eq!(statuses, [200, 200, 200, 400, 400]);
+    let log = sts.requests();
+    assert_eq!(log[3].outcome, "Throttling");
+    assert!(log.windows(2).all(|w| w[0].received <= w[1].received));
+    // A second later the window has room again.
+    std::thread::sleep(Duration::from_millis(1050));
+    assert_eq!(assume(&sts, &token, &[]).status, 200);
+
+    sts.set_latency(Duration::from_millis(200));
+    let started = Instant::now();
+    assume(&sts, &token, &[]);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[test]
 fn get_caller_identity_knows_issued_keys() {
     let (github, sts) = bench();
     assert_eq!(
