@@ -271,12 +271,29 @@ fn assumed(
     ] {
         runner::mask(secret);
     }
+    // The SDK fills a missing field with a default: an empty string, or the epoch for the
+    // expiration. Such credentials cannot work; another attempt may get whole ones.
+    let expiration = Some(creds.expiration())
+        .filter(|e| e.secs() > 0)
+        .and_then(|e| e.fmt(Format::DateTime).ok());
+    let missing: Vec<&str> = [
+        ("AccessKeyId", creds.access_key_id().is_empty()),
+        ("SecretAccessKey", creds.secret_access_key().is_empty()),
+        ("SessionToken", creds.session_token().is_empty()),
+        ("Expiration", expiration.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(incomplete(&format!("credentials' {}", missing.join(", "))));
+    }
     Ok(Assumed {
         credentials: Credentials {
             access_key_id: creds.access_key_id().to_owned(),
             secret_access_key: creds.secret_access_key().to_owned(),
             session_token: Some(creds.session_token().to_owned()),
-            expiration: creds.expiration().fmt(Format::DateTime).ok(),
+            expiration,
         },
         identity: Identity::from_arn(user.arn()),
         assumed_role_id: user.assumed_role_id().to_owned(),
@@ -425,6 +442,53 @@ mod tests {
             verdict("AccessDenied", "Not authorized", 403),
             Verdict::Fail
         );
+    }
+
+    fn sts_credentials(
+        id: &str,
+        secret: &str,
+        token: &str,
+        expires: i64,
+    ) -> aws_sdk_sts::types::Credentials {
+        aws_sdk_sts::types::Credentials::builder()
+            .access_key_id(id)
+            .secret_access_key(secret)
+            .session_token(token)
+            .expiration(aws_smithy_types::DateTime::from_secs(expires))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn incomplete_credentials_are_a_transient_fault() {
+        let user = aws_sdk_sts::types::AssumedRoleUser::builder()
+            .arn("arn:aws:sts::123456789012:assumed-role/deploy/s")
+            .assumed_role_id("AROAEXAMPLE:s")
+            .build()
+            .unwrap();
+        const K: &str = "ASIAINCOMPLETEUNITTEST";
+        const S: &str = "incomplete-unit-test-secret";
+        const T: &str = "incomplete-unit-test-token";
+        let whole = sts_credentials(K, S, T, 1_800_000_000);
+        let ok = assumed(Some(&whole), Some(&user)).ok().unwrap();
+        assert_eq!(
+            ok.credentials.expiration.as_deref(),
+            Some("2027-01-15T08:00:00Z")
+        );
+        for (creds, field) in [
+            (sts_credentials("", S, T, 1_800_000_000), "AccessKeyId"),
+            (sts_credentials(K, "", T, 1_800_000_000), "SecretAccessKey"),
+            (sts_credentials(K, S, "", 1_800_000_000), "SessionToken"),
+            (sts_credentials(K, S, T, 0), "Expiration"),
+        ] {
+            let Err(error) = assumed(Some(&creds), Some(&user)) else {
+                panic!("{field} missing is refused");
+            };
+            assert_eq!(error.code, "IncompleteResponse");
+            assert_eq!(error.verdict, Verdict::Retry);
+            assert!(error.message.contains(field), "{}", error.message);
+        }
+        assert!(assumed(None, Some(&user)).is_err());
     }
 
     #[test]
