@@ -5,6 +5,7 @@
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_sts::config::{AppName, ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -135,12 +136,40 @@ impl Clients {
                     "aws-oidc-credentials",
                 ));
             }
-            Caller::DefaultChain => {}
+            Caller::DefaultChain => {
+                if let Some(chain) = self.shared.credentials_provider() {
+                    builder = builder.credentials_provider(MaskRead(chain));
+                }
+            }
         }
         if !self.user_agent_metadata.is_empty() {
             builder = builder.interceptor(UserAgentMetadata(self.user_agent_metadata.clone()));
         }
         aws_sdk_sts::Client::from_conf(builder.build())
+    }
+}
+
+/// The SDK's credential chain, with what it reads masked before anything can show it: its own
+/// debug lines (which name the access key id) wait until the key id, secret and session token
+/// are registered, and so are printed scrubbed.
+#[derive(Debug)]
+struct MaskRead(SharedCredentialsProvider);
+
+impl ProvideCredentials for MaskRead {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let _held = runner::DebugHold::start();
+            let creds = self.0.provide_credentials().await?;
+            runner::mask(creds.access_key_id());
+            runner::mask(creds.secret_access_key());
+            if let Some(token) = creds.session_token() {
+                runner::mask(token);
+            }
+            Ok(creds)
+        })
     }
 }
 
