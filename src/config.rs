@@ -730,8 +730,13 @@ mod tests {
     #[test]
     fn audience_is_a_client_id() {
         let long = "a".repeat(100_000);
-        assert!(error(&[("INPUT_AUDIENCE", &long)]).contains("Input 'audience' must be at most 255"));
-        assert!(error(&[("INPUT_AUDIENCE", "sts.amazonaws.com\n::error::x")]).contains("Input 'audience'"));
+        assert!(
+            error(&[("INPUT_AUDIENCE", &long)]).contains("Input 'audience' must be at most 255")
+        );
+        assert!(
+            error(&[("INPUT_AUDIENCE", "sts.amazonaws.com\n::error::x")])
+                .contains("Input 'audience'")
+        );
         assert!(error(&[("INPUT_AUDIENCE", "a b")]).contains("Input 'audience'"));
         assert!(config(&[("INPUT_AUDIENCE", &"a".repeat(255))]).is_ok());
         assert!(config(&[("INPUT_AUDIENCE", "https://github.com/octo-org")]).is_ok());

@@ -5,8 +5,8 @@
 
 use crate::error::{StsFailure, Via};
 use crate::explain;
-use crate::markdown;
 use crate::github::Claims;
+use crate::markdown;
 use crate::runner;
 
 /// The claims worth showing; never the token or its signature.

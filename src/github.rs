@@ -83,7 +83,10 @@ impl Claims {
 /// Why the token request failed.
 #[derive(Debug)]
 pub enum TokenError {
-    Status { status: u16, body: String },
+    Status {
+        status: u16,
+        body: String,
+    },
     Transport(String),
     Body(String),
     /// The request cannot be made as it stands (a malformed URL): no retry can help.

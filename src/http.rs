@@ -101,9 +101,7 @@ impl HttpConnector for SdkHttpClient {
             let headers = response.headers().clone();
             let body = read_body(response).await.map_err(|e| match e {
                 BodyError::Transport(e) => connector_error(e),
-                e @ BodyError::TooLarge => {
-                    ConnectorError::other(format!("STS's {e}").into(), None)
-                }
+                e @ BodyError::TooLarge => ConnectorError::other(format!("STS's {e}").into(), None),
             })?;
             let mut builder = http::Response::builder().status(status);
             if let Some(h) = builder.headers_mut() {

@@ -59,7 +59,10 @@ mod tests {
             inline("`x`<b>y</b>|*z*_[l](u)\n# h & \\"),
             "\\`x\\`&lt;b&gt;y&lt;/b&gt;\\|\\*z\\*\\_\\[l\\](u) # h &amp; \\\\"
         );
-        assert_eq!(inline("arn:aws:iam::1:role/a-b.c"), "arn:aws:iam::1:role/a-b.c");
+        assert_eq!(
+            inline("arn:aws:iam::1:role/a-b.c"),
+            "arn:aws:iam::1:role/a-b.c"
+        );
     }
 
     #[test]

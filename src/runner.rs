@@ -221,54 +221,55 @@ fn print_line(line: &str) {
 }
 
 /// Replaces every registered secret in `text`, and every run of [`SCRUB_WINDOW`] or more
-/// characters of one, with `***`.
+/// characters of one, with `***` (overlapping or adjacent matches make one `***`).
 pub fn scrub(text: &str) -> String {
     let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut text = text.to_owned();
-    for secret in secrets.iter() {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "***");
-        }
-    }
-    scrub_runs(&text, &secrets)
+    scrub_with(text, &secrets)
 }
 
-/// Replaces each stretch of `text` made of overlapping runs of [`SCRUB_WINDOW`] bytes that
-/// also occur in one of `secrets` with `***`.
-fn scrub_runs(text: &str, secrets: &[String]) -> String {
-    let long: Vec<&str> = secrets
-        .iter()
-        .map(String::as_str)
-        .filter(|s| s.len() >= SCRUB_WINDOW)
-        .collect();
-    if long.is_empty() || text.len() < SCRUB_WINDOW {
-        return text.to_owned();
+fn scrub_with(text: &str, secrets: &[String]) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for secret in secrets {
+        ranges.extend(
+            text.match_indices(secret.as_str())
+                .map(|(start, s)| (start, start + s.len())),
+        );
     }
-    let windows: std::collections::HashSet<&[u8]> = long
+    // Runs of each line (a multi-line secret's lines are registered on their own).
+    let windows: std::collections::HashSet<&[u8]> = secrets
         .iter()
+        .filter(|s| !s.contains(['\r', '\n']))
         .flat_map(|s| s.as_bytes().windows(SCRUB_WINDOW))
         .collect();
     let bytes = text.as_bytes();
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for start in 0..=bytes.len() - SCRUB_WINDOW {
+    for start in 0..bytes.len().saturating_sub(SCRUB_WINDOW - 1) {
         let end = start + SCRUB_WINDOW;
-        if !text.is_char_boundary(start)
-            || !text.is_char_boundary(end)
-            || !windows.contains(&bytes[start..end])
+        if text.is_char_boundary(start)
+            && text.is_char_boundary(end)
+            && windows.contains(&bytes[start..end])
         {
-            continue;
-        }
-        match ranges.last_mut() {
-            Some(last) if start <= last.1 => last.1 = end,
-            _ => ranges.push((start, end)),
+            ranges.push((start, end));
         }
     }
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    ranges.sort_unstable();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for (start, end) in ranges {
-        out.push_str(&text[copied..start]);
-        out.push_str("***");
-        copied = end;
+    let mut current: Option<(usize, usize)> = None;
+    for (start, end) in ranges.into_iter().chain([(usize::MAX, usize::MAX)]) {
+        match &mut current {
+            Some(range) if start <= range.1 => range.1 = range.1.max(end),
+            _ => {
+                if let Some((from, to)) = current {
+                    out.push_str(&text[copied..from]);
+                    out.push_str("***");
+                    copied = to;
+                }
+                current = Some((start, end));
+            }
+        }
     }
     out.push_str(&text[copied..]);
     out
@@ -483,20 +484,32 @@ mod tests {
     }
 
     #[test]
-    fn scrubs_runs_of_a_secret() {
+    fn scrubs_runs_of_a_secret_as_one() {
         let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnVuaXQtdGVzdCJ9.c2lnbmF0dXJlLW9mLXRoZS11bml0LXRlc3Q";
         let secrets = vec![jwt.to_owned()];
         // The JWT without its first and last characters, and the signature alone.
         assert_eq!(
-            scrub_runs(&format!("bad token {} here", &jwt[3..jwt.len() - 3]), &secrets),
+            scrub_with(
+                &format!("bad token {} here", &jwt[3..jwt.len() - 3]),
+                &secrets
+            ),
             "bad token *** here"
         );
         let signature = jwt.rsplit('.').next().unwrap();
-        assert_eq!(scrub_runs(&format!("sig={signature}."), &secrets), "sig=***.");
+        assert_eq!(
+            scrub_with(&format!("sig={signature}."), &secrets),
+            "sig=***."
+        );
         // Shorter runs and other text stay.
-        assert_eq!(scrub_runs("eyJhbGciOiJSUzI1", &secrets), "***");
-        assert_eq!(scrub_runs("eyJhbGciOiJSUzI", &secrets), "eyJhbGciOiJSUzI");
-        assert_eq!(scrub_runs("é nothing é", &secrets), "é nothing é");
+        assert_eq!(scrub_with("eyJhbGciOiJSUzI1", &secrets), "***");
+        assert_eq!(scrub_with("eyJhbGciOiJSUzI", &secrets), "eyJhbGciOiJSUzI");
+        assert_eq!(scrub_with("é nothing é", &secrets), "é nothing é");
+        // Whole parts and runs next to each other make one mark.
+        let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+        let trimmed = format!("[{}]", &jwt[2..jwt.len() - 2]);
+        assert_eq!(scrub_with(&trimmed, &parts), "[***.***.***]");
+        parts.push(jwt.to_owned());
+        assert_eq!(scrub_with(&trimmed, &parts), "[***]");
     }
 
     #[test]

@@ -315,7 +315,10 @@ fn assumed(
     .filter_map(|(name, missing)| missing.then_some(name))
     .collect();
     if !missing.is_empty() {
-        return Err(incomplete(&format!("credentials' {}", missing.join(", "))));
+        return Err(incomplete(&format!(
+            "{} in its credentials",
+            missing.join(", ")
+        )));
     }
     Ok(Assumed {
         credentials: Credentials {

@@ -286,7 +286,11 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) 
 /// Writes the head without a length, then the body over and over: a server that never stops
 /// talking. Ends when a write fails (the client hung up) or the server stops.
 fn stream_forever(out: &mut TcpStream, shared: &Shared, response: &Response) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -436,7 +436,11 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
             "Redirect".to_string(),
         ),
         Some(Fault::Endless) => (
-            Reply::Endless(Response::new(200).header("Content-Type", "text/xml").body("<a>")),
+            Reply::Endless(
+                Response::new(200)
+                    .header("Content-Type", "text/xml")
+                    .body("<a>"),
+            ),
             "Endless".to_string(),
         ),
         fault => {
