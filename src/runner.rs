@@ -122,10 +122,17 @@ pub fn notice(message: &str) {
 /// Plain log lines: one per line of `message` (the runner splits on CR and LF alike), none of
 /// them able to start a workflow command.
 pub fn info(message: &str) {
-    let message = scrub(message).replace("\r\n", "\n");
-    for line in message.split(['\r', '\n']) {
-        print_line(&inert(line));
+    for line in inert_lines(&scrub(message)) {
+        print_line(&line);
     }
+}
+
+/// `text`'s lines as the runner reads them (split at CR, LF or CRLF), each made [`inert`].
+pub fn inert_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split(['\r', '\n'])
+        .map(inert)
+        .collect()
 }
 
 /// A plain line that the runner would read as a command (`::` after leading whitespace) gets
@@ -481,6 +488,10 @@ mod tests {
         assert_eq!(inert("  ::error::x"), "  %3A:error::x");
         assert_eq!(inert("a ::error::x"), "a ::error::x");
         assert_eq!(inert("100% : done"), "100% : done");
+        assert_eq!(
+            inert_lines("a\r\n::error::x\r::warning::y\nb"),
+            ["a", "%3A:error::x", "%3A:warning::y", "b"]
+        );
     }
 
     #[test]
