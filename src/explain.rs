@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::github;
-use crate::runner;
 use crate::policy::{self, Claims, Evaluation};
+use crate::runner;
 
 const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
                      (--claims FILE | --sub SUB --aud AUD [--iss ISS] [--claim NAME=VALUE]...)";
@@ -258,7 +258,14 @@ mod tests {
             }]
         });
         std::fs::write(dir.path().join("trust.json"), policy.to_string()).unwrap();
-        let args = ["--trust-policy", "{dir}/trust.json", "--sub", BRANCH, "--aud", "x"];
+        let args = [
+            "--trust-policy",
+            "{dir}/trust.json",
+            "--sub",
+            BRANCH,
+            "--aud",
+            "x",
+        ];
         let (_, out, _) = explain(&dir, &args);
         assert!(out.contains("%3A:error::injected"), "{out}");
         for line in out.split(['\r', '\n']) {

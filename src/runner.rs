@@ -35,13 +35,15 @@ pub fn mask(value: &str) {
         return;
     }
     secrets.push(value.to_owned());
-    for line in value.split(['\r', '\n']).map(str::trim) {
-        if !line.is_empty() && !secrets.iter().any(|s| s == line) {
-            secrets.push(line.to_owned());
-        }
-        if !line.is_empty() {
-            // The command line itself is never echoed by the runner.
-            print_line(&format!("::add-mask::{}", escape_data(line)));
+    // The command line itself is never echoed by the runner.
+    if !value.contains(['\r', '\n']) {
+        print_line(&format!("::add-mask::{}", escape_data(value)));
+    } else {
+        for line in value.split(['\r', '\n']).map(str::trim) {
+            if !line.is_empty() && !secrets.iter().any(|s| s == line) {
+                secrets.push(line.to_owned());
+                print_line(&format!("::add-mask::{}", escape_data(line)));
+            }
         }
     }
     // A JWT's parts (header, payload, signature), each hidden when echoed alone.

@@ -160,6 +160,13 @@ fn endless_bodies_are_cut_at_one_mib() {
         result.duration
     );
     assert_eq!(bench.github.requests().len(), 1, "not retried");
+
+    // A length announced over the limit is refused before the body is read.
+    let mut bench = Bench::new();
+    let huge = Response::new(200).body(vec![b' '; 2 << 20]);
+    bench.github.fail_next(1, TokenFault::Respond(huge));
+    let result = bench.run(|s| s);
+    assert_failed_with(&result, &["larger than 1 MiB"]);
 }
 
 #[test]
