@@ -142,6 +142,7 @@ pub async fn fetch(
     let mut url = reqwest::Url::parse(&url).map_err(|e| {
         TokenError::Request(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({e})"))
     })?;
+    runner::known_secret(&request.bearer);
     let origin = url.origin();
     let mut redirects = 0;
     let response = loop {

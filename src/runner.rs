@@ -57,6 +57,16 @@ pub fn mask(value: &str) {
     }
 }
 
+/// Registers a secret the runner masks already (it gave it to us, like the token request's
+/// bearer token) for [`scrub`] only: no `::add-mask::` is needed, but echoes of parts of it are
+/// scrubbed from what we print.
+pub fn known_secret(value: &str) {
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !value.trim().is_empty() && !secrets.iter().any(|s| s == value) {
+        secrets.push(value.to_owned());
+    }
+}
+
 /// Holds the SDK's debug lines while credentials it reads are being masked: lines that arrive
 /// while a [`DebugHold`] lives are printed (scrubbed) when it ends.
 static HELD_DEBUG: Mutex<Option<Vec<String>>> = Mutex::new(None);

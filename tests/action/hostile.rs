@@ -356,6 +356,19 @@ fn echoed_parts_of_the_token_are_scrubbed() {
 }
 
 #[test]
+fn echoed_parts_of_the_request_token_are_scrubbed() {
+    let mut bench = Bench::new();
+    let token = bench.github.request_token().to_owned();
+    let echo = format!("bad token {}", &token[2..token.len() - 2]);
+    bench
+        .github
+        .fail_next(1, TokenFault::Respond(Response::new(401).body(echo)));
+    let result = bench.run(|s| s);
+    assert_failed_with(&result, &["HTTP 401", "bad token ***"]);
+    assert!(!result.stdout.contains(&token[2..18]), "{}", result.stdout);
+}
+
+#[test]
 fn credentials_the_step_reads_are_masked_before_the_sdk_logs_them() {
     let mut bench = Bench::new();
     let keys = bench.sts.user(USER);
