@@ -344,6 +344,7 @@ fn source(
     let access_key = inputs.get("aws-access-key-id");
     let token_file = inputs.get("web-identity-token-file");
     let oidc_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    let audience = inputs.get("audience").map(audience).transpose()?;
 
     if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
         return Err(Error::input(
@@ -371,7 +372,6 @@ fn source(
         let url = env("ACTIONS_ID_TOKEN_REQUEST_URL")
             .ok_or(Error::RunnerEnv("ACTIONS_ID_TOKEN_REQUEST_URL"))?;
         let request = IdTokenRequest { url, bearer: token };
-        let audience = inputs.get("audience").map(str::to_owned);
         return Ok((Source::GithubOidc { request, audience }, false));
     }
     if let Some(file) = token_file {
@@ -588,6 +588,31 @@ fn whole_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// The most characters of `audience`: an IAM OIDC provider's client ids have at most 255.
+const MAX_AUDIENCE: usize = 255;
+
+/// `audience`, checked wherever it is set: an IAM OIDC provider's client id, so at most 255
+/// characters, none of them a space or a control character.
+fn audience(value: &str) -> Result<String, Error> {
+    let len = value.chars().count();
+    if len > MAX_AUDIENCE {
+        return Err(Error::input(
+            "audience",
+            format!(
+                "must be at most {MAX_AUDIENCE} characters long (an IAM OIDC provider's client id), got {len}"
+            ),
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::input(
+            "audience",
+            "must not hold spaces, line breaks or other control characters (an IAM OIDC \
+             provider's client id, like sts.amazonaws.com)",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 fn check_session_name(name: &str) -> Result<(), Error> {
     let len = name.chars().count();
     if !(2..=64).contains(&len) {
@@ -708,6 +733,21 @@ mod tests {
 
     fn error(pairs: &[(&str, &str)]) -> String {
         config(pairs).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn audience_is_a_client_id() {
+        let long = "a".repeat(100_000);
+        assert!(
+            error(&[("INPUT_AUDIENCE", &long)]).contains("Input 'audience' must be at most 255")
+        );
+        assert!(
+            error(&[("INPUT_AUDIENCE", "sts.amazonaws.com\n::error::x")])
+                .contains("Input 'audience'")
+        );
+        assert!(error(&[("INPUT_AUDIENCE", "a b")]).contains("Input 'audience'"));
+        assert!(config(&[("INPUT_AUDIENCE", &"a".repeat(255))]).is_ok());
+        assert!(config(&[("INPUT_AUDIENCE", "https://github.com/octo-org")]).is_ok());
     }
 
     fn role(c: &Config) -> &RoleRequest {

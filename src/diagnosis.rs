@@ -7,6 +7,7 @@ use crate::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
 use crate::explain;
 use crate::github::Claims;
+use crate::markdown;
 use crate::runner;
 
 /// The claims worth showing; never the token or its signature.
@@ -41,9 +42,9 @@ pub fn report(failure: &StsFailure) {
     runner::group("Why AWS refused the token", &lines);
     if failure.job_summary {
         let markdown = format!(
-            "### aws-oidc-credentials: could not assume {}\n\n```text\n{}\n```\n",
-            failure.role_arn,
-            lines.join("\n")
+            "### aws-oidc-credentials: could not assume {}\n\n{}",
+            markdown::inline(&failure.role_arn),
+            markdown::preformatted(&lines)
         );
         // The step is failing already; a summary that cannot be written changes nothing.
         let _ = runner::append_summary(&markdown);

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::github;
 use crate::policy::{self, Claims, Evaluation};
+use crate::runner;
 
 const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
                      (--claims FILE | --sub SUB --aud AUD [--iss ISS] [--claim NAME=VALUE]...)";
@@ -32,7 +33,11 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
             0
         }
         Ok(Some(evaluation)) => {
-            let _ = write!(out, "{evaluation}");
+            // The policy's and the claims' text could otherwise start workflow commands when
+            // this runs in a workflow step.
+            for line in runner::inert_lines(evaluation.to_string().trim_end_matches('\n')) {
+                let _ = writeln!(out, "{line}");
+            }
             if evaluation.allowed { 0 } else { 1 }
         }
         Err(problem) => {
@@ -237,6 +242,35 @@ mod tests {
         assert!(lines[0].starts_with("error: "), "{err}");
         assert!(lines[0].contains(problem), "{err}");
         assert_eq!(lines[1], USAGE);
+    }
+
+    #[test]
+    fn text_from_the_policy_cannot_start_workflow_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = json!({
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    "token.actions.githubusercontent.com:sub\n::error::injected\r::stop-commands::x": BRANCH,
+                }},
+            }]
+        });
+        std::fs::write(dir.path().join("trust.json"), policy.to_string()).unwrap();
+        let args = [
+            "--trust-policy",
+            "{dir}/trust.json",
+            "--sub",
+            BRANCH,
+            "--aud",
+            "x",
+        ];
+        let (_, out, _) = explain(&dir, &args);
+        assert!(out.contains("%3A:error::injected"), "{out}");
+        for line in out.split(['\r', '\n']) {
+            assert!(!line.trim_start().starts_with("::"), "{out}");
+        }
     }
 
     #[test]

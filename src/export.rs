@@ -151,14 +151,15 @@ impl<'c> Plan<'c> {
     }
 
     /// Plans the job summary's table of the session (with `job-summary`); masked values show
-    /// as `***` there too.
+    /// as `***` there too, and every value is escaped (a branch name can hold Markdown).
     pub fn summary(&mut self, rows: &[(&str, &str)]) {
         if !self.config.job_summary {
             return;
         }
         let mut markdown = String::from("### aws-oidc-credentials\n\n| | |\n|---|---|\n");
         for (name, value) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-            markdown.push_str(&format!("| {name} | `{}` |\n", value.replace('|', "\\|")));
+            let value = crate::markdown::code(value);
+            markdown.push_str(&format!("| {name} | {value} |\n"));
         }
         self.summary = Some(markdown);
     }

@@ -1,5 +1,8 @@
 //! The GitHub OIDC token: asking the runner's token service for a JWT for our audience, masking
 //! it the moment it arrives, and reading the (unverified) claims we need from it.
+//!
+//! The request carries the runner's bearer token, so a redirect is followed only within the
+//! token service's origin (scheme, host and port); one elsewhere is refused.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,6 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::config::IdTokenRequest;
 use crate::retry::Verdict;
 use crate::runner;
+
+/// The most redirects followed within the token service's origin.
+const MAX_REDIRECTS: usize = 5;
 
 /// A token counts as stale this long before its expiry, so STS never sees an expired one.
 const FRESHNESS_MARGIN: Duration = Duration::from_secs(60);
@@ -77,9 +83,16 @@ impl Claims {
 /// Why the token request failed.
 #[derive(Debug)]
 pub enum TokenError {
-    Status { status: u16, body: String },
+    Status {
+        status: u16,
+        body: String,
+    },
     Transport(String),
     Body(String),
+    /// The request cannot be made as it stands (a malformed URL): no retry can help.
+    Request(String),
+    /// A redirect that is not followed.
+    Redirect(String),
 }
 
 impl TokenError {
@@ -106,6 +119,8 @@ impl std::fmt::Display for TokenError {
             }
             TokenError::Transport(e) => write!(f, "the token service could not be reached: {e}"),
             TokenError::Body(e) => write!(f, "the token service's answer has no token: {e}"),
+            TokenError::Request(e) => write!(f, "the token request cannot be made: {e}"),
+            TokenError::Redirect(e) => write!(f, "the token service redirected the request: {e}"),
         }
     }
 }
@@ -124,20 +139,62 @@ pub async fn fetch(
         ),
         None => request.url.clone(),
     };
-    let response = client
-        .get(url)
-        .bearer_auth(&request.bearer)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+    let mut url = reqwest::Url::parse(&url).map_err(|e| {
+        TokenError::Request(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL ({e})"))
+    })?;
+    runner::known_secret(&request.bearer);
+    let origin = url.origin();
+    let mut redirects = 0;
+    let response = loop {
+        let response = client
+            .get(url.clone())
+            .bearer_auth(&request.bearer)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if !response.status().is_redirection() {
+            break response;
+        }
+        let next = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| url.join(l).ok())
+            .filter(|next| next.origin() == origin);
+        match next {
+            Some(next) if redirects < MAX_REDIRECTS => {
+                redirects += 1;
+                url = next;
+            }
+            Some(_) => {
+                return Err(TokenError::Redirect(format!(
+                    "more than {MAX_REDIRECTS} redirects ({})",
+                    crate::http::redirect(&response)
+                )));
+            }
+            None => {
+                return Err(TokenError::Redirect(format!(
+                    "{}, outside the token service's origin {}; not followed",
+                    crate::http::redirect(&response),
+                    origin.ascii_serialization()
+                )));
+            }
+        }
+    };
     let status = response.status().as_u16();
-    let body = response
-        .text()
+    let body = crate::http::read_body(response)
         .await
-        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+        .map_err(|e| match e {
+            crate::http::BodyError::Transport(e) => transport_error(e),
+            e @ crate::http::BodyError::TooLarge => TokenError::Body(format!("its {e}")),
+        })?;
+    let body = String::from_utf8_lossy(&body);
     if status != 200 {
-        return Err(TokenError::Status { status, body });
+        return Err(TokenError::Status {
+            status,
+            body: body.into_owned(),
+        });
     }
     let value: serde_json::Value =
         serde_json::from_str(&body).map_err(|e| TokenError::Body(format!("not JSON ({e})")))?;
@@ -148,6 +205,15 @@ pub async fn fetch(
         .ok_or_else(|| TokenError::Body("no \"value\" field".into()))?;
     runner::mask(jwt);
     Ok(IdToken::new(jwt.to_owned()))
+}
+
+/// Sorts a failed request: one that could not be built is final, the rest are transient.
+fn transport_error(e: reqwest::Error) -> TokenError {
+    if e.is_builder() {
+        TokenError::Request(transport_message(&e))
+    } else {
+        TokenError::Transport(transport_message(&e))
+    }
 }
 
 /// A transport error's message with its causes.
@@ -240,5 +306,7 @@ mod tests {
         assert_eq!(status(404), Verdict::Fail);
         assert_eq!(TokenError::Transport("x".into()).verdict(), Verdict::Retry);
         assert_eq!(TokenError::Body("x".into()).verdict(), Verdict::Fail);
+        assert_eq!(TokenError::Request("x".into()).verdict(), Verdict::Fail);
+        assert_eq!(TokenError::Redirect("x".into()).verdict(), Verdict::Fail);
     }
 }

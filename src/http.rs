@@ -1,6 +1,10 @@
 //! The action's one HTTP stack: a single `reqwest` client (rustls, the system trust store, the
 //! proxy decision, connect and read timeouts) used for the GitHub token request and, through a
 //! small adapter, by the AWS SDK for STS. One client means one TLS setup and one proxy rule set.
+//!
+//! Against a hostile or broken endpoint: the client follows no redirect by itself (STS never
+//! redirects, so the adapter refuses one; the token request decides per hop, see `github`), and
+//! no answer body is read past [`MAX_BODY`].
 
 use std::time::Duration;
 
@@ -20,6 +24,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one request may take before it is abandoned (and retried, where that is allowed).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most bytes of an answer's body that are read; a token or an STS answer takes a few KB.
+pub const MAX_BODY: usize = 1024 * 1024;
+
 pub const USER_AGENT: &str = concat!("aws-oidc-credentials/", env!("CARGO_PKG_VERSION"));
 
 /// Builds the client. Proxy environment variables are not read here: `config` already folded
@@ -30,6 +37,7 @@ pub fn client(proxy: Option<&Proxy>) -> reqwest::Client {
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(2);
     if let Some(proxy) = proxy.cloned() {
         builder = builder.proxy(reqwest::Proxy::custom(move |target| {
@@ -82,8 +90,19 @@ impl HttpConnector for SdkHttpClient {
                 .await
                 .map_err(connector_error)?;
             let status = response.status();
+            if status.is_redirection() {
+                let refused = format!(
+                    "STS answered with a redirect ({}), which is never followed: STS does not \
+                     redirect, so a proxy or another server is in the way",
+                    redirect(&response)
+                );
+                return Err(ConnectorError::other(refused.into(), None));
+            }
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(connector_error)?;
+            let body = read_body(response).await.map_err(|e| match e {
+                BodyError::Transport(e) => connector_error(e),
+                e @ BodyError::TooLarge => ConnectorError::other(format!("STS's {e}").into(), None),
+            })?;
             let mut builder = http::Response::builder().status(status);
             if let Some(h) = builder.headers_mut() {
                 *h = headers;
@@ -94,6 +113,49 @@ impl HttpConnector for SdkHttpClient {
             HttpResponse::try_from(response).map_err(|e| ConnectorError::other(e.into(), None))
         })
     }
+}
+
+/// A redirect answer in words: its status and where `Location` points (scheme, host and port
+/// only; the rest may hold anything).
+pub fn redirect(response: &reqwest::Response) -> String {
+    let target = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(|l| match response.url().join(l) {
+            Ok(url) => format!("to {}", url.origin().ascii_serialization()),
+            Err(_) => "to an invalid Location".to_owned(),
+        })
+        .unwrap_or_else(|| "without a Location".to_owned());
+    format!("HTTP {} {target}", response.status().as_u16())
+}
+
+/// Why an answer's body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("answer is larger than {} MiB (it was not read further)", MAX_BODY >> 20)]
+    TooLarge,
+    #[error(transparent)]
+    Transport(reqwest::Error),
+}
+
+/// Reads an answer's body, at most [`MAX_BODY`] bytes of it: a larger one (by its
+/// `Content-Length` or as it streams) is refused without reading the rest.
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Sorts a transport failure the way the SDK's retry and timeout logic expects.

@@ -12,6 +12,7 @@ mod files;
 mod github;
 mod http;
 mod inputs;
+mod markdown;
 mod policy;
 mod profiles;
 mod proxy;

@@ -2,7 +2,14 @@
 //! file commands (`GITHUB_ENV`, `GITHUB_OUTPUT`) in the runner's heredoc form.
 //!
 //! Every value registered as a secret is also scrubbed from anything this module prints, so a
-//! secret cannot leak through our own messages even where the runner's masking would not apply.
+//! secret cannot leak through our own messages even where the runner's masking would not apply:
+//! the whole value, each of its lines, each part of a JWT, and any run of [`SCRUB_WINDOW`] or
+//! more of its characters (an echo of a secret cut short).
+//!
+//! Nothing printed can start a workflow command unless this module means it to: annotation and
+//! debug text is escaped as the runner's command encoding asks, and a plain log line that would
+//! read as a command (`::name::…`) has its first `:` escaped. Text from outside (STS, the token
+//! service, token claims, a trust policy file) is therefore printed only through this module.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -13,19 +20,80 @@ use crate::error::Error;
 /// Values registered with `::add-mask::`, scrubbed from everything printed afterwards.
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Registers a secret with the runner (and each of its lines, as the runner masks them) before
-/// it is written anywhere.
+/// A run of this many characters of a secret is scrubbed wherever it appears, so that an echo
+/// of part of a secret (a JWT without a few characters) does not show the rest. Sixteen
+/// characters of a key, token or signature are at least 80 random bits, so such a run never
+/// turns up by chance in other text; shorter runs could (the `ASIA` of every key id), and are
+/// left to the whole-value match.
+const SCRUB_WINDOW: usize = 16;
+
+/// Registers a secret with the runner before it is written anywhere: one `::add-mask::` per
+/// line (the runner masks line by line), and every line and JWT part for [`scrub`].
 pub fn mask(value: &str) {
-    if value.is_empty() {
-        return;
-    }
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    if secrets.iter().any(|s| s == value) {
+    if value.trim().is_empty() || secrets.iter().any(|s| s == value) {
         return;
     }
     secrets.push(value.to_owned());
     // The command line itself is never echoed by the runner.
-    print_line(&format!("::add-mask::{}", escape_data(value)));
+    if !value.contains(['\r', '\n']) {
+        print_line(&format!("::add-mask::{}", escape_data(value)));
+    } else {
+        for line in value.split(['\r', '\n']).map(str::trim) {
+            if !line.is_empty() && !secrets.iter().any(|s| s == line) {
+                secrets.push(line.to_owned());
+                print_line(&format!("::add-mask::{}", escape_data(line)));
+            }
+        }
+    }
+    // A JWT's parts (header, payload, signature), each hidden when echoed alone.
+    let parts: Vec<&str> = value.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|p| p.len() >= 8) {
+        for part in parts {
+            if !secrets.iter().any(|s| s == part) {
+                secrets.push(part.to_owned());
+            }
+        }
+    }
+}
+
+/// Registers a secret the runner masks already (it gave it to us, like the token request's
+/// bearer token) for [`scrub`] only: no `::add-mask::` is needed, but echoes of parts of it are
+/// scrubbed from what we print.
+pub fn known_secret(value: &str) {
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !value.trim().is_empty() && !secrets.iter().any(|s| s == value) {
+        secrets.push(value.to_owned());
+    }
+}
+
+/// Holds the SDK's debug lines while credentials it reads are being masked: lines that arrive
+/// while a [`DebugHold`] lives are printed (scrubbed) when it ends.
+static HELD_DEBUG: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// While this lives, SDK debug lines wait; dropping it prints them, scrubbed of every secret
+/// registered by then.
+pub struct DebugHold(());
+
+impl DebugHold {
+    pub fn start() -> DebugHold {
+        let mut held = HELD_DEBUG.lock().unwrap_or_else(|e| e.into_inner());
+        held.get_or_insert_with(Vec::new);
+        DebugHold(())
+    }
+}
+
+impl Drop for DebugHold {
+    fn drop(&mut self) {
+        let lines = HELD_DEBUG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_default();
+        for line in lines {
+            debug(&line);
+        }
+    }
 }
 
 /// A collapsible group of log lines.
@@ -63,9 +131,30 @@ pub fn notice(message: &str) {
     print_line(&format!("::notice::{}", escape_data(&scrub(message))));
 }
 
-/// Plain log line.
+/// Plain log lines: one per line of `message` (the runner splits on CR and LF alike), none of
+/// them able to start a workflow command.
 pub fn info(message: &str) {
-    print_line(&scrub(message));
+    for line in inert_lines(&scrub(message)) {
+        print_line(&line);
+    }
+}
+
+/// `text`'s lines as the runner reads them (split at CR, LF or CRLF), each made [`inert`].
+pub fn inert_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split(['\r', '\n'])
+        .map(inert)
+        .collect()
+}
+
+/// A plain line that the runner would read as a command (`::` after leading whitespace) gets
+/// its first `:` escaped as `%3A`, the runner's own escape for `:`; other lines are unchanged.
+fn inert(line: &str) -> String {
+    let text = line.trim_start();
+    match text.strip_prefix("::") {
+        Some(rest) => format!("{}%3A:{rest}", &line[..line.len() - text.len()]),
+        None => line.to_owned(),
+    }
 }
 
 /// A line shown only when the runner runs in debug mode (`RUNNER_DEBUG=1`).
@@ -129,8 +218,16 @@ impl Write for DebugLines {
 
 impl Drop for DebugLines {
     fn drop(&mut self) {
-        for line in String::from_utf8_lossy(&self.0).lines() {
-            debug(line);
+        let text = String::from_utf8_lossy(&self.0);
+        let mut held = HELD_DEBUG.lock().unwrap_or_else(|e| e.into_inner());
+        match held.as_mut() {
+            Some(held) => held.extend(text.lines().map(str::to_owned)),
+            None => {
+                drop(held);
+                for line in text.lines() {
+                    debug(line);
+                }
+            }
         }
     }
 }
@@ -142,16 +239,59 @@ fn print_line(line: &str) {
     let _ = out.flush();
 }
 
-/// Replaces every registered secret in `text` with `***`.
+/// Replaces every registered secret in `text`, and every run of [`SCRUB_WINDOW`] or more
+/// characters of one, with `***` (overlapping or adjacent matches make one `***`).
 pub fn scrub(text: &str) -> String {
     let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    let mut text = text.to_owned();
-    for secret in secrets.iter() {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "***");
+    scrub_with(text, &secrets)
+}
+
+fn scrub_with(text: &str, secrets: &[String]) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for secret in secrets {
+        ranges.extend(
+            text.match_indices(secret.as_str())
+                .map(|(start, s)| (start, start + s.len())),
+        );
+    }
+    // Runs of each line (a multi-line secret's lines are registered on their own).
+    let windows: std::collections::HashSet<&[u8]> = secrets
+        .iter()
+        .filter(|s| !s.contains(['\r', '\n']))
+        .flat_map(|s| s.as_bytes().windows(SCRUB_WINDOW))
+        .collect();
+    let bytes = text.as_bytes();
+    for start in 0..bytes.len().saturating_sub(SCRUB_WINDOW - 1) {
+        let end = start + SCRUB_WINDOW;
+        if text.is_char_boundary(start)
+            && text.is_char_boundary(end)
+            && windows.contains(&bytes[start..end])
+        {
+            ranges.push((start, end));
         }
     }
-    text
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut current: Option<(usize, usize)> = None;
+    for (start, end) in ranges.into_iter().chain([(usize::MAX, usize::MAX)]) {
+        match &mut current {
+            Some(range) if start <= range.1 => range.1 = range.1.max(end),
+            _ => {
+                if let Some((from, to)) = current {
+                    out.push_str(&text[copied..from]);
+                    out.push_str("***");
+                    copied = to;
+                }
+                current = Some((start, end));
+            }
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// The runner's escaping of a workflow command's data.
@@ -352,6 +492,56 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn plain_lines_cannot_start_commands() {
+        assert_eq!(inert("::set-output name=x::y"), "%3A:set-output name=x::y");
+        assert_eq!(inert("  ::error::x"), "  %3A:error::x");
+        assert_eq!(inert("a ::error::x"), "a ::error::x");
+        assert_eq!(inert("100% : done"), "100% : done");
+        assert_eq!(
+            inert_lines("a\r\n::error::x\r::warning::y\nb"),
+            ["a", "%3A:error::x", "%3A:warning::y", "b"]
+        );
+    }
+
+    #[test]
+    fn scrubs_runs_of_a_secret_as_one() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOnVuaXQtdGVzdCJ9.c2lnbmF0dXJlLW9mLXRoZS11bml0LXRlc3Q";
+        let secrets = vec![jwt.to_owned()];
+        // The JWT without its first and last characters, and the signature alone.
+        assert_eq!(
+            scrub_with(
+                &format!("bad token {} here", &jwt[3..jwt.len() - 3]),
+                &secrets
+            ),
+            "bad token *** here"
+        );
+        let signature = jwt.rsplit('.').next().unwrap();
+        assert_eq!(
+            scrub_with(&format!("sig={signature}."), &secrets),
+            "sig=***."
+        );
+        // Shorter runs and other text stay.
+        assert_eq!(scrub_with("eyJhbGciOiJSUzI1", &secrets), "***");
+        assert_eq!(scrub_with("eyJhbGciOiJSUzI", &secrets), "eyJhbGciOiJSUzI");
+        assert_eq!(scrub_with("é nothing é", &secrets), "é nothing é");
+        // Whole parts and runs next to each other make one mark.
+        let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+        let trimmed = format!("[{}]", &jwt[2..jwt.len() - 2]);
+        assert_eq!(scrub_with(&trimmed, &parts), "[***.***.***]");
+        parts.push(jwt.to_owned());
+        assert_eq!(scrub_with(&trimmed, &parts), "[***]");
+    }
+
+    #[test]
+    fn masks_each_line_and_each_jwt_part() {
+        mask("first-line-of-a-unit-secret\n  second-line-of-a-unit-secret  ");
+        assert_eq!(scrub("a second-line-of-a-unit-secret b"), "a *** b");
+        mask("unit-header.unit-payload-part.unit-signature-part");
+        assert_eq!(scrub("[unit-signature-part]"), "[***]");
+        assert_eq!(scrub("[unit-header]"), "[***]");
     }
 
     #[test]

@@ -130,15 +130,16 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         }
     };
     mask_account(config, &assumed.identity.arn, &assumed.identity.account);
-    runner::info(&format!(
-        "Authenticated as assumedRoleId {}",
-        assumed.assumed_role_id
-    ));
     check_account(config, &assumed.identity)?;
     plan.credentials(&assumed.credentials);
     if config.output_env_credentials {
         plan.identity(&assumed.identity);
     }
+    // STS's text, so only once every mask is out.
+    runner::info(&format!(
+        "Authenticated as assumedRoleId {}",
+        assumed.assumed_role_id
+    ));
     plan.profile(Some(&assumed.credentials));
     let subject = claims.and_then(|c| c.text("sub")).unwrap_or_default();
     plan.summary(&[

@@ -5,6 +5,7 @@
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_sts::config::{AppName, ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -136,12 +137,40 @@ impl Clients {
                     "aws-oidc-credentials",
                 ));
             }
-            Caller::DefaultChain => {}
+            Caller::DefaultChain => {
+                if let Some(chain) = self.shared.credentials_provider() {
+                    builder = builder.credentials_provider(MaskRead(chain));
+                }
+            }
         }
         if !self.user_agent_metadata.is_empty() {
             builder = builder.interceptor(UserAgentMetadata(self.user_agent_metadata.clone()));
         }
         aws_sdk_sts::Client::from_conf(builder.build())
+    }
+}
+
+/// The SDK's credential chain, with what it reads masked before anything can show it: its own
+/// debug lines (which name the access key id) wait until the key id, secret and session token
+/// are registered, and so are printed scrubbed.
+#[derive(Debug)]
+struct MaskRead(SharedCredentialsProvider);
+
+impl ProvideCredentials for MaskRead {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let _held = runner::DebugHold::start();
+            let creds = self.0.provide_credentials().await?;
+            runner::mask(creds.access_key_id());
+            runner::mask(creds.secret_access_key());
+            if let Some(token) = creds.session_token() {
+                runner::mask(token);
+            }
+            Ok(creds)
+        })
     }
 }
 
@@ -272,12 +301,32 @@ fn assumed(
     ] {
         runner::mask(secret);
     }
+    // The SDK fills a missing field with a default: an empty string, or the epoch for the
+    // expiration. Such credentials cannot work; another attempt may get whole ones.
+    let expiration = Some(creds.expiration())
+        .filter(|e| e.secs() > 0)
+        .and_then(|e| e.fmt(Format::DateTime).ok());
+    let missing: Vec<&str> = [
+        ("AccessKeyId", creds.access_key_id().is_empty()),
+        ("SecretAccessKey", creds.secret_access_key().is_empty()),
+        ("SessionToken", creds.session_token().is_empty()),
+        ("Expiration", expiration.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        return Err(incomplete(&format!(
+            "{} in its credentials",
+            missing.join(", ")
+        )));
+    }
     Ok(Assumed {
         credentials: Credentials {
             access_key_id: creds.access_key_id().to_owned(),
             secret_access_key: creds.secret_access_key().to_owned(),
             session_token: Some(creds.session_token().to_owned()),
-            expiration: creds.expiration().fmt(Format::DateTime).ok(),
+            expiration,
         },
         identity: Identity::from_arn(user.arn()),
         assumed_role_id: user.assumed_role_id().to_owned(),
@@ -367,6 +416,53 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sts_credentials(
+        id: &str,
+        secret: &str,
+        token: &str,
+        expires: i64,
+    ) -> aws_sdk_sts::types::Credentials {
+        aws_sdk_sts::types::Credentials::builder()
+            .access_key_id(id)
+            .secret_access_key(secret)
+            .session_token(token)
+            .expiration(aws_smithy_types::DateTime::from_secs(expires))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn incomplete_credentials_are_a_transient_fault() {
+        let user = aws_sdk_sts::types::AssumedRoleUser::builder()
+            .arn("arn:aws:sts::123456789012:assumed-role/deploy/s")
+            .assumed_role_id("AROAEXAMPLE:s")
+            .build()
+            .unwrap();
+        const K: &str = "ASIAINCOMPLETEUNITTEST";
+        const S: &str = "incomplete-unit-test-secret";
+        const T: &str = "incomplete-unit-test-token";
+        let whole = sts_credentials(K, S, T, 1_800_000_000);
+        let ok = assumed(Some(&whole), Some(&user)).ok().unwrap();
+        assert_eq!(
+            ok.credentials.expiration.as_deref(),
+            Some("2027-01-15T08:00:00Z")
+        );
+        for (creds, field) in [
+            (sts_credentials("", S, T, 1_800_000_000), "AccessKeyId"),
+            (sts_credentials(K, "", T, 1_800_000_000), "SecretAccessKey"),
+            (sts_credentials(K, S, "", 1_800_000_000), "SessionToken"),
+            (sts_credentials(K, S, T, 0), "Expiration"),
+        ] {
+            let Err(error) = assumed(Some(&creds), Some(&user)) else {
+                panic!("{field} missing is refused");
+            };
+            assert_eq!(error.code, "IncompleteResponse");
+            assert_eq!(error.verdict, Verdict::Retry);
+            assert!(error.message.contains(field), "{}", error.message);
+        }
+        assert!(assumed(None, Some(&user)).is_err());
+    }
 
     #[test]
     fn identity_comes_from_the_arn() {

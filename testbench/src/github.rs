@@ -196,6 +196,10 @@ pub enum TokenFault {
     Hang,
     /// Close the connection without answering.
     Disconnect,
+    /// This answer instead of the token (a redirect, an error page echoing anything, …).
+    Respond(Response),
+    /// Status 200 and a JSON body that never ends.
+    Endless,
 }
 
 /// One request to the token endpoint, as received.
@@ -366,6 +370,12 @@ fn token(state: &mut State, issuer: &str, request_token: &str, request: &Request
         Some(TokenFault::MissingValue) => Response::json(200, &json!({"count": 0})).into(),
         Some(TokenFault::Hang) => Reply::Hang,
         Some(TokenFault::Disconnect) => Reply::Disconnect,
+        Some(TokenFault::Respond(response)) => response.into(),
+        Some(TokenFault::Endless) => Reply::Endless(
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .body(r#"{"value":"eyJ"#),
+        ),
         Some(TokenFault::Slow(delay)) => Reply::Delay(
             delay,
             answer(state, issuer, authorized, audience.as_deref()),
@@ -373,7 +383,9 @@ fn token(state: &mut State, issuer: &str, request_token: &str, request: &Request
         None => answer(state, issuer, authorized, audience.as_deref()).into(),
     };
     let status = match &reply {
-        Reply::Respond(response) | Reply::Delay(_, response) => Some(response.status),
+        Reply::Respond(response) | Reply::Delay(_, response) | Reply::Endless(response) => {
+            Some(response.status)
+        }
         Reply::Hang | Reply::Disconnect => None,
     };
     state.requests.push(TokenRequest {

@@ -1,6 +1,6 @@
 //! A tiny threaded HTTP/1.1 server for the stand-ins: one listener on `127.0.0.1:0`, one thread
 //! per connection, keep-alive, `Content-Length` bodies, and replies that can be delayed, held
-//! forever, or dropped without an answer.
+//! forever, dropped without an answer, or streamed without end.
 //!
 //! Dropping the [`Server`] stops it: the accept thread ends, open connections are shut down,
 //! and delayed or held replies are abandoned.
@@ -117,6 +117,9 @@ pub enum Reply {
     Hang,
     /// Close the connection without answering.
     Disconnect,
+    /// Send the response's status and headers, then a body that never ends (its bytes
+    /// repeated), until the client hangs up or the server stops.
+    Endless(Response),
 }
 
 impl From<Response> for Reply {
@@ -280,6 +283,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) 
                 return Ok(());
             }
             Reply::Disconnect => return Ok(()),
+            Reply::Endless(response) => return stream_forever(&mut writer, shared, &response),
         };
         if shared.is_stopped() {
             return Ok(());
@@ -289,6 +293,31 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) 
             return Ok(());
         }
     }
+}
+
+/// Writes the head without a length, then the body over and over: a server that never stops
+/// talking. Ends when a write fails (the client hung up) or the server stops.
+fn stream_forever(out: &mut TcpStream, shared: &Shared, response: &Response) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    out.write_all(head.as_bytes())?;
+    let unit = if response.body.is_empty() {
+        b"A".as_slice()
+    } else {
+        &response.body
+    };
+    let chunk = unit.repeat((64 * 1024 / unit.len()).max(1));
+    while !shared.is_stopped() {
+        out.write_all(&chunk)?;
+    }
+    Ok(())
 }
 
 /// Reads one request and its HTTP version; `None` when the client closed the connection
@@ -366,6 +395,11 @@ fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::github::GithubTokenService;
-use crate::http::{Reply, Request, Server};
+use crate::http::{Reply, Request, Response, Server};
 use crate::jwt::VerifyingKey;
 use crate::{clock, random};
 use identity::User;
@@ -154,12 +154,34 @@ pub enum Fault {
         code: String,
         message: String,
     },
+    /// Answer with a redirect to `location` (STS never redirects; a proxy or a man in the
+    /// middle might).
+    Redirect { status: u16, location: String },
+    /// Answer 200 with a body that never ends.
+    Endless,
+    /// Answer normally, but with every element named `element` given `value` instead, or
+    /// left out when `value` is `None` (an STS that lies).
+    Rewrite {
+        element: String,
+        value: Option<String>,
+    },
+    /// 400 `ValidationError` whose message echoes part of the request's `WebIdentityToken`.
+    EchoToken(TokenPart),
+}
+
+/// Which part of the web identity token an [`Fault::EchoToken`] answer repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenPart {
+    /// The signature, the JWT's last part.
+    Signature,
+    /// The whole token but its first and last `n` characters.
+    Trimmed(usize),
 }
 
 impl Fault {
-    /// The error this fault answers with; `None` for the faults that change how or whether the
-    /// normal answer is sent.
-    fn error(&self) -> Option<StsError> {
+    /// The error this fault answers the request of `params` with; `None` for the faults that
+    /// change how or whether the normal answer is sent.
+    fn error(&self, params: &BTreeMap<String, String>) -> Option<StsError> {
         Some(match self {
             Fault::Throttling => StsError::new(400, "Throttling", "Rate exceeded"),
             Fault::InternalError => StsError::new(
@@ -189,7 +211,22 @@ impl Fault {
                 code,
                 message,
             } => StsError::new(*status, code, message.as_str()),
-            Fault::Slow(_) | Fault::Hang | Fault::Drop => return None,
+            Fault::EchoToken(part) => {
+                let token = params.get("WebIdentityToken").cloned().unwrap_or_default();
+                let echoed = match part {
+                    TokenPart::Signature => token.rsplit('.').next().unwrap_or_default(),
+                    TokenPart::Trimmed(n) => token
+                        .get(*n..token.len().saturating_sub(*n))
+                        .unwrap_or_default(),
+                };
+                StsError::validation(format!("The token {echoed} could not be parsed"))
+            }
+            Fault::Slow(_)
+            | Fault::Hang
+            | Fault::Drop
+            | Fault::Redirect { .. }
+            | Fault::Endless
+            | Fault::Rewrite { .. } => return None,
         })
     }
 }
@@ -206,7 +243,8 @@ pub struct StsRequest {
     pub headers: BTreeMap<String, String>,
     /// The access key id a signed request names in its `Authorization` header.
     pub caller_access_key: Option<String>,
-    /// `OK`, the error code answered, or `Hang` / `Drop` when no answer was sent.
+    /// `OK`, the error code answered, `Hang` / `Drop` when no answer was sent, `Redirect` or
+    /// `Endless`.
     pub outcome: String,
     /// When it arrived.
     pub received: Instant,
@@ -422,10 +460,29 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
     let (reply, outcome) = match fault {
         Some(Fault::Hang) => (Reply::Hang, "Hang".to_string()),
         Some(Fault::Drop) => (Reply::Disconnect, "Drop".to_string()),
+        Some(Fault::Redirect { status, location }) => (
+            Response::new(status).header("Location", &location).into(),
+            "Redirect".to_string(),
+        ),
+        Some(Fault::Endless) => (
+            Reply::Endless(
+                Response::new(200)
+                    .header("Content-Type", "text/xml")
+                    .body("<a>"),
+            ),
+            "Endless".to_string(),
+        ),
         fault => {
-            let result = match fault.as_ref().and_then(Fault::error) {
+            let result = match fault.as_ref().and_then(|f| f.error(&params)) {
                 Some(error) => Err(error),
                 None => state.dispatch(&action, &params, request),
+            };
+            let result = match (&fault, result) {
+                (Some(Fault::Rewrite { element, value }), Ok(mut result)) => {
+                    wire::rewrite(&mut result, element, value.as_deref());
+                    Ok(result)
+                }
+                (_, result) => result,
             };
             let (response, outcome) = match result {
                 Ok(result) => (wire::success(&action, result, &request_id), "OK".into()),

@@ -49,6 +49,26 @@ impl Xml {
     }
 }
 
+/// Gives every element named `name`, at any depth, the text `value`, or removes it when
+/// `value` is `None`.
+pub fn rewrite(nodes: &mut Vec<Xml>, name: &str, value: Option<&str>) {
+    if value.is_none() {
+        nodes.retain(|node| match node {
+            Xml::Text(n, _) | Xml::Element(n, _) => n != name,
+        });
+    }
+    for node in nodes.iter_mut() {
+        match node {
+            Xml::Text(n, text) if n == name => *text = value.unwrap_or_default().to_owned(),
+            Xml::Element(n, _) if n == name => {
+                *node = Xml::Text(name.to_owned(), value.unwrap_or_default().to_owned());
+            }
+            Xml::Element(_, children) => rewrite(children, name, value),
+            Xml::Text(..) => {}
+        }
+    }
+}
+
 /// A document whose root element carries the STS namespace.
 fn document(root: &str, children: &[Xml]) -> String {
     let mut out = format!("<{root} xmlns=\"{NAMESPACE}\">\n");
