@@ -10,9 +10,11 @@
 //! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.
 //! - [`context`]: the workflow run that the token claims and the runner environment describe.
+//! - [`figures`]: what the `bench` and `load` programs share.
 
 mod clock;
 pub mod context;
+pub mod figures;
 pub mod github;
 pub mod http;
 pub mod imds;

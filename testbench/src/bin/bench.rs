@@ -18,6 +18,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use testbench::figures;
 use testbench::github::GithubTokenService;
 use testbench::runner::ActionDir;
 use testbench::sts::StsStandIn;
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let root = repo_root();
+    let root = figures::repo_root();
     let mut options = Options {
         runs: 30,
         binary: root.join("target/release/aws-oidc-credentials"),
@@ -123,11 +124,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
-fn repo_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    root.canonicalize().unwrap_or(root)
-}
-
 fn run(options: &Options) -> Result<(), String> {
     if !Path::new(TIME).exists() {
         return Err(format!("{TIME} is missing (Debian's package `time`)"));
@@ -138,7 +134,7 @@ fn run(options: &Options) -> Result<(), String> {
             options.binary.display()
         ));
     }
-    let action = ActionDir::with_binary(repo_root(), &options.binary);
+    let action = ActionDir::with_binary(figures::repo_root(), &options.binary);
     let github = GithubTokenService::start();
     let sts = StsStandIn::start();
     sts.trust(&github);
@@ -294,14 +290,7 @@ fn run(options: &Options) -> Result<(), String> {
             "what": t.what, "figure": t.figure, "limit": t.limit, "met": t.met,
         })).collect::<Vec<_>>(),
     });
-    if let Some(dir) = options.json.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(&options.json, text + "\n")
-        .map_err(|e| format!("{}: {e}", options.json.display()))?;
-    println!("figures written to {}", options.json.display());
-    Ok(())
+    figures::write_json(&options.json, &report)
 }
 
 /// What one measured run starts, for which role, and how it must end.
@@ -363,9 +352,6 @@ impl Step<'_> {
 
     /// One run: its wall time, its peak resident set (KiB), and whether it succeeded.
     fn once(&self, run: &Run<'_>) -> Result<(Duration, u64, bool), String> {
-        for name in ["env", "output", "state"] {
-            std::fs::write(self.files.join(name), "").map_err(|e| format!("runner files: {e}"))?;
-        }
         let peak_file = self.files.join("peak");
         let mut command = Command::new(TIME);
         command
@@ -375,26 +361,10 @@ impl Step<'_> {
             .arg(&peak_file)
             .arg(run.program)
             .args(run.args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.files)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("INPUT_ROLE-TO-ASSUME", run.role)
-            .env("INPUT_AWS-REGION", "us-east-2")
-            .env("INPUT_AUDIENCE", "sts.amazonaws.com")
-            .env("INPUT_STS-ENDPOINT", self.sts.endpoint())
-            .env("INPUT_JOB-SUMMARY", "false")
-            .env("ACTIONS_ID_TOKEN_REQUEST_URL", self.github.request_url())
-            .env(
-                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-                self.github.request_token(),
-            )
-            .env("GITHUB_ENV", self.files.join("env"))
-            .env("GITHUB_OUTPUT", self.files.join("output"))
-            .env("GITHUB_STATE", self.files.join("state"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        figures::main_step(&mut command, self.github, self.sts, run.role, self.files)?;
         let started = Instant::now();
         let status = command
             .status()

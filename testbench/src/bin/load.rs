@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use testbench::figures;
 use testbench::github::GithubTokenService;
 use testbench::sts::StsStandIn;
 
@@ -58,8 +59,7 @@ fn main() -> ExitCode {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let root = root.canonicalize().unwrap_or(root);
+    let root = figures::repo_root();
     let mut options = Options {
         runs: 500,
         concurrency: 50,
@@ -190,13 +190,7 @@ fn run(options: &Options) -> Result<bool, String> {
         "most_sts_calls_in_one_second": busiest,
         "total_seconds": total.as_secs_f64(),
     });
-    if let Some(dir) = options.json.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(&options.json, text + "\n")
-        .map_err(|e| format!("{}: {e}", options.json.display()))?;
-    println!("figures written to {}", options.json.display());
+    figures::write_json(&options.json, &report)?;
     Ok(failed.is_empty())
 }
 
@@ -215,30 +209,16 @@ fn once(
         credentials: false,
         last_line,
     };
-    if let Err(e) = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(dir.join("env"), ""))
-        .and_then(|()| std::fs::write(dir.join("output"), ""))
-    {
+    let mut command = Command::new(&options.binary);
+    command.stdin(Stdio::null()).stderr(Stdio::null());
+    let prepared = std::fs::create_dir_all(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| figures::main_step(&mut command, github, sts, ROLE, &dir));
+    if let Err(e) = prepared {
         return failed(Duration::ZERO, format!("runner files: {e}"));
     }
     let started = Instant::now();
-    let output = Command::new(&options.binary)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &dir)
-        .env("GITHUB_RUN_ID", run.to_string())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("INPUT_ROLE-TO-ASSUME", ROLE)
-        .env("INPUT_AWS-REGION", "us-east-2")
-        .env("INPUT_AUDIENCE", "sts.amazonaws.com")
-        .env("INPUT_STS-ENDPOINT", sts.endpoint())
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", github.request_url())
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", github.request_token())
-        .env("GITHUB_ENV", dir.join("env"))
-        .env("GITHUB_OUTPUT", dir.join("output"))
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output();
+    let output = command.env("GITHUB_RUN_ID", run.to_string()).output();
     let elapsed = started.elapsed();
     let output = match output {
         Ok(output) => output,
