@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::config::IdTokenRequest;
 use crate::retry::Verdict;
-use crate::runner;
+use crate::{http, runner};
 
 /// A token counts as stale this long before its expiry, so STS never sees an expired one.
 const FRESHNESS_MARGIN: Duration = Duration::from_secs(60);
@@ -130,12 +130,12 @@ pub async fn fetch(
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+        .map_err(|e| TokenError::Transport(http::error_chain(&e)))?;
     let status = response.status().as_u16();
     let body = response
         .text()
         .await
-        .map_err(|e| TokenError::Transport(transport_message(&e)))?;
+        .map_err(|e| TokenError::Transport(http::error_chain(&e)))?;
     if status != 200 {
         return Err(TokenError::Status { status, body });
     }
@@ -148,18 +148,6 @@ pub async fn fetch(
         .ok_or_else(|| TokenError::Body("no \"value\" field".into()))?;
     runner::mask(jwt);
     Ok(IdToken::new(jwt.to_owned()))
-}
-
-/// A transport error's message with its causes.
-fn transport_message(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
 }
 
 /// The JWT's payload, decoded without verifying the signature (STS verifies it).

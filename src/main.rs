@@ -19,6 +19,7 @@ mod runner;
 mod step;
 mod sts;
 mod tags;
+mod tls;
 mod token_file;
 
 use std::process::ExitCode;
