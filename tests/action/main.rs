@@ -7,3 +7,4 @@ mod oidc;
 mod profiles;
 mod proxy;
 mod support;
+mod tls;
