@@ -2,7 +2,7 @@
 //! action. Mozilla's root certificates are compiled in; the PEM files named by
 //! `NODE_EXTRA_CA_CERTS` (what GHES and proxied self-hosted runners set for node actions) and
 //! `AWS_CA_BUNDLE` (what the AWS CLI and SDKs honour) add to them; the operating system's store
-//! is read only with `NODE_USE_SYSTEM_CA=1`. By default nothing is read from the system: that is
+//! is read only with `NODE_USE_SYSTEM_CA=1` (or node's `--use-system-ca` in `NODE_OPTIONS`). By default nothing is read from the system: that is
 //! slow, and minimal container images have no store at all.
 
 use std::ffi::OsString;
@@ -11,9 +11,11 @@ use std::path::Path;
 use crate::error::Error;
 
 /// The variables naming PEM files whose certificates are trusted besides Mozilla's roots.
-pub const EXTRA_CA_VARIABLES: [&str; 2] = ["NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"];
+const EXTRA_CA_VARIABLES: [&str; 2] = ["NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"];
 /// Set to `1`, the operating system's certificate store is trusted too.
-pub const SYSTEM_CA_VARIABLE: &str = "NODE_USE_SYSTEM_CA";
+const SYSTEM_CA_VARIABLE: &str = "NODE_USE_SYSTEM_CA";
+/// Node's flag for the same, which `NODE_OPTIONS` may hold.
+const SYSTEM_CA_FLAG: &str = "--use-system-ca";
 
 /// The certificates to trust.
 #[derive(Debug)]
@@ -41,7 +43,12 @@ impl Trust {
                 certificates.extend(read_pem_file(variable, Path::new(&path))?);
             }
         }
-        let system = env(SYSTEM_CA_VARIABLE).is_some_and(|v| v == "1");
+        let system = env(SYSTEM_CA_VARIABLE).is_some_and(|v| v == "1")
+            || env("NODE_OPTIONS").is_some_and(|v| {
+                v.to_string_lossy()
+                    .split_whitespace()
+                    .any(|o| o == SYSTEM_CA_FLAG)
+            });
         Ok(Trust {
             certificates,
             system,
@@ -133,9 +140,13 @@ mod tests {
     }
 
     #[test]
-    fn the_system_store_only_with_node_use_system_ca_1() {
+    fn the_system_store_only_with_node_use_system_ca_1_or_node_s_flag() {
         assert!(trust(&[("NODE_USE_SYSTEM_CA", "1")]).unwrap().system);
         assert!(!trust(&[("NODE_USE_SYSTEM_CA", "true")]).unwrap().system);
+        let flag = [("NODE_OPTIONS", "--max-old-space-size=64 --use-system-ca")];
+        assert!(trust(&flag).unwrap().system);
+        let other = [("NODE_OPTIONS", "--use-system-ca-not")];
+        assert!(!trust(&other).unwrap().system);
     }
 
     #[test]
