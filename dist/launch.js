@@ -4,6 +4,9 @@
 // binary built for the runner's platform and runs it with the step's
 // environment and standard streams, then ends the way the binary ended (same
 // exit code, or same signal). Node built-ins only: nothing to install.
+//
+// Windows on Arm runs the x64 binary under the system's x64 emulation. 32-bit
+// platforms (ARM32 Linux, 32-bit Windows) have no binary and get a clear error.
 'use strict';
 
 const fs = require('node:fs');
@@ -15,7 +18,12 @@ const NAME = 'aws-oidc-credentials';
 const ACTION_DIR = path.join(__dirname, '..');
 const OS_NAMES = { linux: 'linux', darwin: 'macos', win32: 'windows' };
 const ARCH_NAMES = { x64: 'x64', arm64: 'arm64' };
-const SUPPORTED = ['linux-x64', 'linux-arm64', 'macos-x64', 'macos-arm64', 'windows-x64'];
+// Targets that run another target's binary: Windows on Arm emulates x64.
+const EMULATED = { 'windows-arm64': 'windows-x64' };
+const SUPPORTED = [
+  'linux-x64', 'linux-arm64', 'macos-x64', 'macos-arm64', 'windows-x64',
+  'windows-arm64 (x64 emulation)',
+];
 
 // Where to look for the binary, in order: the prebuilt one shipped with the
 // action, then a release build in a source checkout. `target` is null when
@@ -23,7 +31,8 @@ const SUPPORTED = ['linux-x64', 'linux-arm64', 'macos-x64', 'macos-arm64', 'wind
 function binaryFor(platform, arch, actionDir = ACTION_DIR) {
   const os = OS_NAMES[platform];
   const cpu = ARCH_NAMES[arch];
-  const target = os && cpu ? `${os}-${cpu}` : null;
+  const native = os && cpu ? `${os}-${cpu}` : null;
+  const target = EMULATED[native] || native;
   const exe = platform === 'win32' ? `${NAME}.exe` : NAME;
   const candidates = [];
   if (target) candidates.push(path.join(actionDir, 'dist', 'bin', target, exe));
@@ -46,6 +55,24 @@ function run(args = [], { platform = process.platform, arch = process.arch, acti
     return;
   }
 
+  start(binary, args, true);
+}
+
+// Adds the execute bits where the read bits are (0644 becomes 0755); returns
+// the error code when that is not possible.
+function makeExecutable(binary) {
+  try {
+    const mode = fs.statSync(binary).mode & 0o7777;
+    fs.chmodSync(binary, mode | ((mode & 0o444) >> 2));
+    return null;
+  } catch (err) {
+    return err.code || err.message;
+  }
+}
+
+// Spawns the binary. A binary found without its execute bit (EACCES: a copy
+// that lost its mode) is made executable once and started again.
+function start(binary, args, mayRetry) {
   const child = spawn(binary, args, { stdio: 'inherit', windowsHide: true });
   const forward = (signal) => child.kill(signal);
   const forwarded = ['SIGINT', 'SIGTERM'];
@@ -54,6 +81,15 @@ function run(args = [], { platform = process.platform, arch = process.arch, acti
 
   child.on('error', (err) => {
     stopForwarding();
+    if (err.code === 'EACCES' && mayRetry) {
+      const chmodError = makeExecutable(binary);
+      if (chmodError === null) {
+        start(binary, args, false);
+        return;
+      }
+      fail(`${NAME}: cannot run ${binary}: EACCES, and cannot make it executable: ${chmodError}`);
+      return;
+    }
     fail(`${NAME}: cannot run ${binary}: ${err.code || err.message}`);
   });
   child.on('exit', (code, signal) => {

@@ -25,6 +25,7 @@ const CURRENT_RUNNER_LABELS = new Set([
   'ubuntu-22.04-arm',
   'macos-14',
   'macos-15',
+  'macos-15-intel',
   'windows-2025',
   'windows-11-arm',
 ]);

@@ -66,6 +66,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The certificates to trust cannot be loaded (a file named by `NODE_EXTRA_CA_CERTS` or
+    /// `AWS_CA_BUNDLE`, or the system store with `NODE_USE_SYSTEM_CA=1`).
+    #[error("Could not set up TLS: {0}")]
+    Tls(String),
+
     /// The async runtime could not start (no threads or timers left on the machine).
     #[error("Could not start: {0}")]
     Runtime(String),

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::config::IdTokenRequest;
 use crate::retry::Verdict;
-use crate::runner;
+use crate::{http, runner};
 
 /// The most redirects followed within the token service's origin.
 const MAX_REDIRECTS: usize = 5;
@@ -170,25 +170,23 @@ pub async fn fetch(
             Some(_) => {
                 return Err(TokenError::Redirect(format!(
                     "more than {MAX_REDIRECTS} redirects ({})",
-                    crate::http::redirect(&response)
+                    http::redirect(&response)
                 )));
             }
             None => {
                 return Err(TokenError::Redirect(format!(
                     "{}, outside the token service's origin {}; not followed",
-                    crate::http::redirect(&response),
+                    http::redirect(&response),
                     origin.ascii_serialization()
                 )));
             }
         }
     };
     let status = response.status().as_u16();
-    let body = crate::http::read_body(response)
-        .await
-        .map_err(|e| match e {
-            crate::http::BodyError::Transport(e) => transport_error(e),
-            e @ crate::http::BodyError::TooLarge => TokenError::Body(format!("its {e}")),
-        })?;
+    let body = http::read_body(response).await.map_err(|e| match e {
+        http::BodyError::Transport(e) => transport_error(e),
+        e @ http::BodyError::TooLarge => TokenError::Body(format!("its {e}")),
+    })?;
     let body = String::from_utf8_lossy(&body);
     if status != 200 {
         return Err(TokenError::Status {
@@ -210,22 +208,10 @@ pub async fn fetch(
 /// Sorts a failed request: one that could not be built is final, the rest are transient.
 fn transport_error(e: reqwest::Error) -> TokenError {
     if e.is_builder() {
-        TokenError::Request(transport_message(&e))
+        TokenError::Request(http::error_chain(&e))
     } else {
-        TokenError::Transport(transport_message(&e))
+        TokenError::Transport(http::error_chain(&e))
     }
-}
-
-/// A transport error's message with its causes.
-fn transport_message(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
 }
 
 /// The JWT's payload, decoded without verifying the signature (STS verifies it).

@@ -1,4 +1,4 @@
-//! The action's one HTTP stack: a single `reqwest` client (rustls, the system trust store, the
+//! The action's one HTTP stack: a single `reqwest` client (rustls trusting what `tls` says, the
 //! proxy decision, connect and read timeouts) used for the GitHub token request and, through a
 //! small adapter, by the AWS SDK for STS. One client means one TLS setup and one proxy rule set.
 //!
@@ -17,7 +17,9 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 
+use crate::error::Error;
 use crate::proxy::Proxy;
+use crate::tls::Trust;
 
 /// How long to wait for a TCP (and TLS) connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,9 +31,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 pub const USER_AGENT: &str = concat!("aws-oidc-credentials/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the client. Proxy environment variables are not read here: `config` already folded
-/// them into `proxy`, so both requests follow the same rules.
-pub fn client(proxy: Option<&Proxy>) -> reqwest::Client {
+/// Builds the client, before any request, so that a certificate file that cannot be used fails
+/// the step with its name. Proxy environment variables are not read here: `config` already
+/// folded them into `proxy`, so both requests follow the same rules.
+pub fn client(proxy: Option<&Proxy>) -> Result<reqwest::Client, Error> {
     let mut builder = reqwest::Client::builder()
         .no_proxy()
         .user_agent(USER_AGENT)
@@ -44,10 +47,22 @@ pub fn client(proxy: Option<&Proxy>) -> reqwest::Client {
             proxy.applies_to(target).then(|| proxy.url().clone())
         }));
     }
-    // Building fails only when the TLS backend cannot start, which a release build rules out.
-    builder
+    Trust::from_env()?
+        .apply(builder)
         .build()
-        .expect("the HTTP client's TLS backend initialises")
+        .map_err(|e| Error::Tls(error_chain(&e)))
+}
+
+/// A client error's message with its causes.
+pub fn error_chain(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
 }
 
 /// The SDK's view of the shared client.

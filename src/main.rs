@@ -21,6 +21,7 @@ mod runner;
 mod step;
 mod sts;
 mod tags;
+mod tls;
 mod token_file;
 
 use std::process::ExitCode;

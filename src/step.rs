@@ -45,7 +45,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     if let Some(profile) = &config.profile {
         profiles::check_writable(&profile.files, &profile.name, profile.overwrite)?;
     }
-    let http = http::client(config.proxy.as_ref());
+    let http = http::client(config.proxy.as_ref())?;
     let clients = Clients::new(config, SdkHttpClient::shared(http.clone())).await;
     let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
     let mut plan = Plan::new(config, session_token_in_env);

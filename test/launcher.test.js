@@ -12,7 +12,8 @@ const { spawn, spawnSync } = require('node:child_process');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const { binaryFor } = require(path.join(DIST, 'launch.js'));
-const SUPPORTED = 'supported: linux-x64, linux-arm64, macos-x64, macos-arm64, windows-x64';
+const SUPPORTED = 'supported: linux-x64, linux-arm64, macos-x64, macos-arm64, windows-x64, ' +
+  'windows-arm64 (x64 emulation)';
 const posixOnly = { skip: process.platform === 'win32' && 'fake binaries are shell scripts' };
 
 // A temporary action directory holding a copy of the launcher.
@@ -57,6 +58,8 @@ test('maps node platforms and architectures to binary directories', () => {
     ['darwin', 'x64', 'macos-x64', 'aws-oidc-credentials'],
     ['darwin', 'arm64', 'macos-arm64', 'aws-oidc-credentials'],
     ['win32', 'x64', 'windows-x64', 'aws-oidc-credentials.exe'],
+    // Windows on Arm runs the x64 binary under emulation.
+    ['win32', 'arm64', 'windows-x64', 'aws-oidc-credentials.exe'],
   ];
   for (const [platform, arch, target, exe] of cases) {
     assert.deepEqual(binaryFor(platform, arch, dir), {
@@ -71,12 +74,17 @@ test('maps node platforms and architectures to binary directories', () => {
 
 test('unknown platforms and architectures have no prebuilt binary, only the source build', () => {
   const dir = path.join('/', 'action');
-  for (const [platform, arch] of [['freebsd', 'x64'], ['linux', 'ia32'], ['aix', 'ppc64']]) {
+  for (const [platform, arch] of [['freebsd', 'x64'], ['linux', 'ia32'], ['aix', 'ppc64'], ['linux', 'arm']]) {
     assert.deepEqual(binaryFor(platform, arch, dir), {
       target: null,
       candidates: [path.join(dir, 'target', 'release', 'aws-oidc-credentials')],
     });
   }
+  // 32-bit Windows.
+  assert.deepEqual(binaryFor('win32', 'ia32', dir), {
+    target: null,
+    candidates: [path.join(dir, 'target', 'release', 'aws-oidc-credentials.exe')],
+  });
 });
 
 test('a missing binary gives one error line and exit code 1', (t) => {
@@ -94,14 +102,25 @@ test('a missing binary gives one error line and exit code 1', (t) => {
 
 test('an unsupported platform is reported as such', (t) => {
   const dir = actionDir(t);
-  const script = `require(${JSON.stringify(path.join(dir, 'dist', 'launch.js'))})` +
-    `.run([], { platform: 'freebsd', arch: 'riscv64' })`;
-  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  assert.equal(result.status, 1);
-  assert.equal(
-    result.stdout,
-    `::error::aws-oidc-credentials does not support this platform (node freebsd/riscv64); ${SUPPORTED}\n`,
-  );
+  // ARM32 Linux (where the runner falls back to node 20) and 32-bit Windows among them.
+  for (const [platform, arch] of [['freebsd', 'riscv64'], ['linux', 'arm'], ['win32', 'ia32']]) {
+    const script = `require(${JSON.stringify(path.join(dir, 'dist', 'launch.js'))})` +
+      `.run([], { platform: ${JSON.stringify(platform)}, arch: ${JSON.stringify(arch)} })`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.equal(
+      result.stdout,
+      `::error::aws-oidc-credentials does not support this platform (node ${platform}/${arch}); ${SUPPORTED}\n`,
+    );
+  }
+});
+
+test('Windows on Arm runs the windows-x64 binary', (t) => {
+  const dir = actionDir(t);
+  const shipped = path.join(dir, 'dist', 'bin', 'windows-x64', 'aws-oidc-credentials.exe');
+  const { target, candidates } = binaryFor('win32', 'arm64', dir);
+  assert.equal(target, 'windows-x64');
+  assert.equal(candidates[0], shipped);
 });
 
 test('runs the shipped binary with the environment; exit code 0', posixOnly, (t) => {
@@ -153,12 +172,27 @@ test('ends by the signal that ended the binary', posixOnly, (t) => {
   );
 });
 
-test('a binary that cannot be executed gives one error line naming it', posixOnly, (t) => {
+test('a binary without its execute bit is made executable once and run', posixOnly, (t) => {
   const dir = actionDir(t);
-  const binary = fakeBinary(dir, shippedPath(), 'echo should not run', 0o644);
+  const binary = fakeBinary(dir, shippedPath(), 'echo "ran args=[$*]"', 0o644);
+  const result = launch(dir, 'post');
+  assert.equal(result.stdout, 'ran args=[post]\n');
+  assert.equal(result.stderr, '');
+  assert.equal(result.status, 0);
+  assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
+});
+
+test('a binary that still cannot be executed gives one error line naming it', posixOnly, (t) => {
+  const dir = actionDir(t);
+  // Executable itself, but its interpreter is not: exec fails with EACCES every time.
+  const interpreter = fakeBinary(dir, 'interpreter', 'exit 0', 0o644);
+  const binary = path.join(dir, shippedPath());
+  fs.mkdirSync(path.dirname(binary), { recursive: true });
+  fs.writeFileSync(binary, `#!${interpreter}\n`, { mode: 0o755 });
   const result = launch(dir);
   assert.equal(result.status, 1);
   assert.equal(result.stdout, `::error::aws-oidc-credentials: cannot run ${binary}: EACCES\n`);
+  assert.equal(fs.statSync(interpreter).mode & 0o777, 0o644);
 });
 
 test('forwards SIGTERM to the binary and waits for it', posixOnly, async (t) => {

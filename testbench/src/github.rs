@@ -14,6 +14,7 @@ use crate::context::WorkflowContext;
 use crate::http::{Reply, Request, Response, Server};
 use crate::jwt::{SigningKey, VerifyingKey};
 use crate::random;
+use crate::tls::CertificateAuthority;
 
 /// What the tokens say and how they are signed. Chain the setters on
 /// `TokenSettings::default()`.
@@ -237,6 +238,15 @@ impl GithubTokenService {
 
     /// Starts with these settings.
     pub fn start_with(settings: TokenSettings) -> GithubTokenService {
+        GithubTokenService::start_on(settings, None)
+    }
+
+    /// Starts with the default settings, over https with a certificate of `ca`.
+    pub fn start_tls(ca: &CertificateAuthority) -> GithubTokenService {
+        GithubTokenService::start_on(TokenSettings::default(), Some(ca))
+    }
+
+    fn start_on(settings: TokenSettings, ca: Option<&CertificateAuthority>) -> GithubTokenService {
         let request_token = random::string(random::BASE64, 40);
         let state = Arc::new(Mutex::new(State {
             settings,
@@ -245,10 +255,14 @@ impl GithubTokenService {
             issued: Vec::new(),
         }));
         let (handler_state, handler_token) = (Arc::clone(&state), request_token.clone());
-        let server = Server::start_with(move |issuer| {
+        let make_handler = move |issuer: &str| {
             let issuer = issuer.to_string();
             move |request: &Request| route(&handler_state, &issuer, &handler_token, request)
-        });
+        };
+        let server = match ca {
+            None => Server::start_with(make_handler),
+            Some(ca) => Server::start_tls_with(ca, make_handler),
+        };
         GithubTokenService {
             server,
             request_token,

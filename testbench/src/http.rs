@@ -1,6 +1,7 @@
 //! A tiny threaded HTTP/1.1 server for the stand-ins: one listener on `127.0.0.1:0`, one thread
 //! per connection, keep-alive, `Content-Length` bodies, and replies that can be delayed, held
-//! forever, dropped without an answer, or streamed without end.
+//! forever, dropped without an answer, or streamed without end. Plain http, or https with a
+//! certificate of a test's [`CertificateAuthority`].
 //!
 //! Dropping the [`Server`] stops it: the accept thread ends, open connections are shut down,
 //! and delayed or held replies are abandoned.
@@ -12,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
+
+use crate::tls::{CertificateAuthority, TlsStream};
 
 /// A parsed request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +139,7 @@ impl<F: Fn(&Request) -> Reply + Send + Sync + 'static> Handler for F {}
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    scheme: &'static str,
     shared: Arc<Shared>,
 }
 
@@ -181,15 +185,37 @@ impl Server {
     /// Starts a server whose handler is made once the address is known: `make_handler` gets
     /// the base URL (`http://127.0.0.1:PORT`).
     pub fn start_with<H: Handler>(make_handler: impl FnOnce(&str) -> H) -> Server {
+        Server::start_on(None, make_handler)
+    }
+
+    /// Starts an https server with a certificate of `ca` for `127.0.0.1` and `localhost`;
+    /// `make_handler` gets the base URL (`https://127.0.0.1:PORT`).
+    pub fn start_tls_with<H: Handler>(
+        ca: &CertificateAuthority,
+        make_handler: impl FnOnce(&str) -> H,
+    ) -> Server {
+        Server::start_on(Some(ca), make_handler)
+    }
+
+    fn start_on<H: Handler>(
+        ca: Option<&CertificateAuthority>,
+        make_handler: impl FnOnce(&str) -> H,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("cannot listen on 127.0.0.1");
         let addr = listener
             .local_addr()
             .expect("a bound listener has an address");
-        let handler = Arc::new(make_handler(&format!("http://{addr}")));
+        let scheme = if ca.is_some() { "https" } else { "http" };
+        let handler = Arc::new(make_handler(&format!("{scheme}://{addr}")));
         let shared = Arc::new(Shared::default());
         let accept_shared = Arc::clone(&shared);
-        thread::spawn(move || accept_loop(&listener, &accept_shared, &handler));
-        Server { addr, shared }
+        let tls = ca.map(CertificateAuthority::server_config);
+        thread::spawn(move || accept_loop(&listener, tls.as_ref(), &accept_shared, &handler));
+        Server {
+            addr,
+            scheme,
+            shared,
+        }
     }
 
     /// The listening address.
@@ -197,9 +223,9 @@ impl Server {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` for an https server.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Waits `latency` before every answer from now on, as a distant server would.
@@ -225,7 +251,12 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop<H: Handler>(listener: &TcpListener, shared: &Arc<Shared>, handler: &Arc<H>) {
+fn accept_loop<H: Handler>(
+    listener: &TcpListener,
+    tls: Option<&Arc<rustls::ServerConfig>>,
+    shared: &Arc<Shared>,
+    handler: &Arc<H>,
+) {
     for stream in listener.incoming() {
         if shared.is_stopped() {
             return;
@@ -243,17 +274,27 @@ fn accept_loop<H: Handler>(listener: &TcpListener, shared: &Arc<Shared>, handler
             }
             connections.insert(id, registered);
         }
-        let (shared, handler) = (Arc::clone(shared), Arc::clone(handler));
+        let (shared, handler, tls) = (Arc::clone(shared), Arc::clone(handler), tls.cloned());
         thread::spawn(move || {
             // A connection error only ends this connection.
-            let _ = serve_connection(stream, &shared, handler.as_ref());
+            let _ = match tls {
+                None => stream
+                    .try_clone()
+                    .and_then(|writer| serve_connection(stream, writer, &shared, handler.as_ref())),
+                Some(tls) => TlsStream::accept(tls, stream)
+                    .and_then(|tls| serve_connection(tls.clone(), tls, &shared, handler.as_ref())),
+            };
             shared.connections().remove(&id);
         });
     }
 }
 
-fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) -> io::Result<()> {
-    let mut writer = stream.try_clone()?;
+fn serve_connection(
+    stream: impl Read,
+    mut writer: impl Write,
+    shared: &Shared,
+    handler: &impl Handler,
+) -> io::Result<()> {
     let mut reader = BufReader::new(stream);
     loop {
         let (request, version) = match read_request(&mut reader, &mut writer) {
@@ -297,7 +338,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared, handler: &impl Handler) 
 
 /// Writes the head without a length, then the body over and over: a server that never stops
 /// talking. Ends when a write fails (the client hung up) or the server stops.
-fn stream_forever(out: &mut TcpStream, shared: &Shared, response: &Response) -> io::Result<()> {
+fn stream_forever(out: &mut impl Write, shared: &Shared, response: &Response) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -323,8 +364,8 @@ fn stream_forever(out: &mut TcpStream, shared: &Shared, response: &Response) -> 
 /// Reads one request and its HTTP version; `None` when the client closed the connection
 /// between requests.
 fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
 ) -> io::Result<Option<(Request, String)>> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {

@@ -8,6 +8,7 @@
 //! - [`imds`]: the EC2 instance metadata service serving instance-profile credentials.
 //! - [`proxy`]: a forward HTTP proxy that records what went through it.
 //! - [`runner`]: jobs, steps, file commands and workflow commands ([`runner::Job`]).
+//! - [`tls`]: a throwaway certificate authority for https stand-ins.
 //! - [`jwt`]: RS256 signing and verification with fixed test keys.
 //! - [`context`]: the workflow run that the token claims and the runner environment describe.
 //! - [`figures`]: what the `bench` and `load` programs share.
@@ -23,3 +24,4 @@ pub mod proxy;
 mod random;
 pub mod runner;
 pub mod sts;
+pub mod tls;

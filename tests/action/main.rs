@@ -8,3 +8,4 @@ mod oidc;
 mod profiles;
 mod proxy;
 mod support;
+mod tls;

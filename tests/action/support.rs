@@ -7,6 +7,7 @@ use std::path::Path;
 use testbench::github::GithubTokenService;
 use testbench::runner::{ActionDir, Job, PostRun, Step, StepResult};
 use testbench::sts::StsStandIn;
+use testbench::tls::CertificateAuthority;
 
 pub const ROLE: &str = "arn:aws:iam::111122223333:role/deploy";
 pub const ACCOUNT: &str = "111122223333";
@@ -30,8 +31,16 @@ pub struct Bench {
 
 impl Bench {
     pub fn new() -> Bench {
-        let github = GithubTokenService::start();
-        let sts = StsStandIn::start();
+        Bench::with_services(GithubTokenService::start(), StsStandIn::start())
+    }
+
+    /// The same, with the token service and STS over https with certificates of `ca`, which
+    /// the action does not trust unless a test says so.
+    pub fn https(ca: &CertificateAuthority) -> Bench {
+        Bench::with_services(GithubTokenService::start_tls(ca), StsStandIn::start_tls(ca))
+    }
+
+    fn with_services(github: GithubTokenService, sts: StsStandIn) -> Bench {
         sts.trust(&github);
         sts.role(ROLE);
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -152,7 +152,8 @@ impl ActionDir {
     }
 }
 
-/// `<os>-<arch>` of this machine as the launcher names it: `linux-x64`, `macos-arm64`, ….
+/// The `dist/bin/<os>-<arch>` directory the launcher picks on this machine: `linux-x64`,
+/// `macos-arm64`, …, and `windows-x64` on Windows on Arm.
 fn platform() -> String {
     let os = match std::env::consts::OS {
         "linux" => "linux",
@@ -165,6 +166,10 @@ fn platform() -> String {
         "aarch64" => "arm64",
         other => panic!("no release binary name for the architecture {other}"),
     };
+    // The launcher runs the x64 binary on Windows on Arm (under emulation).
+    if (os, arch) == ("windows", "arm64") {
+        return "windows-x64".to_owned();
+    }
     format!("{os}-{arch}")
 }
 

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::github::GithubTokenService;
 use crate::http::{Reply, Request, Response, Server};
 use crate::jwt::VerifyingKey;
+use crate::tls::CertificateAuthority;
 use crate::{clock, random};
 use identity::User;
 pub use identity::UserKeys;
@@ -318,13 +319,26 @@ pub struct StsStandIn {
 impl StsStandIn {
     /// Starts with no trusted provider and no role.
     pub fn start() -> StsStandIn {
+        StsStandIn::start_on(None)
+    }
+
+    /// Starts like [`StsStandIn::start`], over https with a certificate of `ca`.
+    pub fn start_tls(ca: &CertificateAuthority) -> StsStandIn {
+        StsStandIn::start_on(Some(ca))
+    }
+
+    fn start_on(ca: Option<&CertificateAuthority>) -> StsStandIn {
         let state = Arc::new(Mutex::new(State::default()));
         let handler_state = Arc::clone(&state);
-        let server = Server::start(move |request: &Request| handle(&handler_state, request));
+        let handler = move |request: &Request| handle(&handler_state, request);
+        let server = match ca {
+            None => Server::start(handler),
+            Some(ca) => Server::start_tls_with(ca, |_| handler),
+        };
         StsStandIn { server, state }
     }
 
-    /// The endpoint URL, `http://127.0.0.1:PORT`.
+    /// The endpoint URL, `http://127.0.0.1:PORT` (`https://…` when started with TLS).
     pub fn endpoint(&self) -> String {
         self.server.base_url()
     }

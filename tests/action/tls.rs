@@ -1,0 +1,161 @@
+//! Which certificates the action trusts: Mozilla's built-in roots, the PEM files named by
+//! `NODE_EXTRA_CA_CERTS` and `AWS_CA_BUNDLE`, and the system store only with
+//! `NODE_USE_SYSTEM_CA=1`. The token service and STS answer over https with certificates of a CA
+//! each test makes.
+
+use crate::support::{Bench, assert_failed_with};
+use testbench::runner::Step;
+use testbench::sts::StsStandIn;
+use testbench::tls::CertificateAuthority;
+
+/// A test's CA, its certificate written to a file (in `dir`, removed when dropped), and a
+/// bench whose services it certifies.
+struct Setup {
+    bench: Bench,
+    ca_file: String,
+    dir: tempfile::TempDir,
+}
+
+fn setup() -> Setup {
+    let ca = CertificateAuthority::new();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = ca.write_pem(dir.path(), "ca.pem").display().to_string();
+    Setup {
+        bench: Bench::https(&ca),
+        ca_file,
+        dir,
+    }
+}
+
+#[test]
+fn a_ca_in_node_extra_ca_certs_is_trusted() {
+    let Setup {
+        mut bench,
+        ca_file,
+        dir: _dir,
+    } = setup();
+    assert!(bench.sts.endpoint().starts_with("https://"));
+    bench
+        .run(|s| s.env("NODE_EXTRA_CA_CERTS", &ca_file))
+        .assert_success();
+    assert_eq!(bench.github.requests().len(), 1);
+    assert_eq!(bench.sts.requests().len(), 1);
+}
+
+#[test]
+fn a_ca_in_aws_ca_bundle_is_trusted() {
+    let Setup {
+        mut bench,
+        ca_file,
+        dir: _dir,
+    } = setup();
+    bench
+        .run(|s| s.env("AWS_CA_BUNDLE", &ca_file))
+        .assert_success();
+    assert_eq!(bench.sts.requests().len(), 1);
+}
+
+#[test]
+fn an_untrusted_certificate_is_one_clear_error() {
+    let Setup {
+        mut bench,
+        dir: _dir,
+        ..
+    } = setup();
+    let result = bench.run(|s| s.with("disable-retry", "true"));
+    assert_failed_with(
+        &result,
+        &[
+            "Could not get a GitHub OIDC token",
+            "invalid peer certificate: UnknownIssuer",
+        ],
+    );
+    assert!(!result.stdout.contains("panicked"), "{}", result.stdout);
+    assert_eq!(bench.sts.requests().len(), 0);
+}
+
+#[test]
+fn sts_with_an_untrusted_certificate_is_one_clear_error() {
+    // The token service is trusted (another CA's file names it); STS's certificate is not.
+    let Setup {
+        mut bench,
+        ca_file,
+        dir: _dir,
+    } = setup();
+    let other = StsStandIn::start_tls(&CertificateAuthority::new());
+    let endpoint = other.endpoint();
+    let result = bench.run(|s| {
+        s.env("NODE_EXTRA_CA_CERTS", &ca_file)
+            .with("sts-endpoint", &endpoint)
+            .with("disable-retry", "true")
+    });
+    assert_failed_with(&result, &["ConnectionError", "UnknownIssuer"]);
+}
+
+#[test]
+fn a_certificate_file_that_cannot_be_used_is_named_before_any_request() {
+    let Setup { mut bench, dir, .. } = setup();
+    let missing = dir.path().join("missing.pem").display().to_string();
+    let result = bench.run(|s| s.env("NODE_EXTRA_CA_CERTS", &missing));
+    assert_failed_with(
+        &result,
+        &[&format!(
+            "Could not set up TLS: NODE_EXTRA_CA_CERTS names {missing}, which cannot be read"
+        )],
+    );
+
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.display().to_string();
+    let result = bench.run(|s| s.env("AWS_CA_BUNDLE", &empty));
+    assert_failed_with(
+        &result,
+        &[&format!(
+            "Could not set up TLS: AWS_CA_BUNDLE names {empty}, which holds no PEM certificate"
+        )],
+    );
+    assert!(bench.github.requests().is_empty());
+    assert!(bench.sts.requests().is_empty());
+}
+
+#[test]
+fn no_system_store_is_needed() {
+    // A job container without a CA bundle: the system store's paths lead nowhere.
+    let Setup {
+        mut bench,
+        ca_file,
+        dir,
+    } = setup();
+    let nowhere = dir.path().join("nowhere").display().to_string();
+    bench
+        .run(|s| {
+            s.env("SSL_CERT_FILE", &nowhere)
+                .env("SSL_CERT_DIR", &nowhere)
+                .env("NODE_EXTRA_CA_CERTS", &ca_file)
+        })
+        .assert_success();
+    assert_eq!(bench.sts.requests().len(), 1);
+}
+
+#[test]
+fn the_system_store_is_read_only_with_node_use_system_ca() {
+    // On Linux the system store honours SSL_CERT_FILE: here it holds only the test's CA.
+    let Setup {
+        mut bench,
+        ca_file,
+        dir,
+    } = setup();
+    let nowhere = dir.path().join("nowhere").display().to_string();
+    fn system<'s>(s: Step<'s>, ca_file: &str, nowhere: &str) -> Step<'s> {
+        s.env("SSL_CERT_FILE", ca_file)
+            .env("SSL_CERT_DIR", nowhere)
+            .with("disable-retry", "true")
+    }
+    let result = bench.run(|s| system(s, &ca_file, &nowhere));
+    assert_failed_with(&result, &["UnknownIssuer"]);
+    if cfg!(target_os = "linux") {
+        bench
+            .run(|s| system(s, &ca_file, &nowhere).env("NODE_USE_SYSTEM_CA", "1"))
+            .assert_success();
+    }
+}
