@@ -93,6 +93,8 @@ pub enum TokenError {
     Request(String),
     /// A redirect that is not followed.
     Redirect(String),
+    /// The token service's certificate is not trusted: the same on every try.
+    Untrusted(String),
 }
 
 impl TokenError {
@@ -121,6 +123,11 @@ impl std::fmt::Display for TokenError {
             TokenError::Body(e) => write!(f, "the token service's answer has no token: {e}"),
             TokenError::Request(e) => write!(f, "the token request cannot be made: {e}"),
             TokenError::Redirect(e) => write!(f, "the token service redirected the request: {e}"),
+            TokenError::Untrusted(e) => write!(
+                f,
+                "the token service's certificate is not trusted: {e} (add its CA certificate \
+                 with NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE)"
+            ),
         }
     }
 }
@@ -205,9 +212,12 @@ pub async fn fetch(
     Ok(IdToken::new(jwt.to_owned()))
 }
 
-/// Sorts a failed request: one that could not be built is final, the rest are transient.
+/// Sorts a failed request: one that could not be built, or a server certificate that is not
+/// trusted, is final; the rest are transient.
 fn transport_error(e: reqwest::Error) -> TokenError {
-    if e.is_builder() {
+    if http::is_certificate_error(&e) {
+        TokenError::Untrusted(http::error_chain(&e))
+    } else if e.is_builder() {
         TokenError::Request(http::error_chain(&e))
     } else {
         TokenError::Transport(http::error_chain(&e))

@@ -173,9 +173,35 @@ pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyE
     Ok(body)
 }
 
-/// Sorts a transport failure the way the SDK's retry and timeout logic expects.
+/// Whether a request failed because the server's certificate is not trusted (or not valid for
+/// it): the same certificate comes back on every try, so no retry can help.
+pub fn is_certificate_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(error) = next {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        // An I/O error hides the error it wraps from the source chain.
+        let wrapped = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
+        if wrapped.is_some_and(|inner| is_certificate_error(inner)) {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}
+
+/// Sorts a transport failure the way the SDK's retry and timeout logic expects; a certificate
+/// that is not trusted is not an I/O failure, so it is not retried.
 fn connector_error(e: reqwest::Error) -> ConnectorError {
-    if e.is_timeout() {
+    if is_certificate_error(&e) {
+        ConnectorError::other(e.into(), None)
+    } else if e.is_timeout() {
         ConnectorError::timeout(e.into())
     } else if e.is_connect() || e.is_request() || e.is_body() {
         ConnectorError::io(e.into())

@@ -376,6 +376,11 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
             Verdict::Retry,
         ),
+        SdkError::DispatchFailure(_) if crate::http::is_certificate_error(&error) => transport(
+            "UntrustedCertificate",
+            format!("{chain} (add STS's CA certificate with NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE)"),
+            Verdict::Fail,
+        ),
         SdkError::DispatchFailure(e) => {
             let retry = e.is_io() || e.is_timeout();
             transport(

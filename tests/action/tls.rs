@@ -3,6 +3,8 @@
 //! `NODE_USE_SYSTEM_CA=1`. The token service and STS answer over https with certificates of a CA
 //! each test makes.
 
+use std::time::{Duration, Instant};
+
 use crate::support::{Bench, assert_failed_with};
 use testbench::runner::Step;
 use testbench::sts::StsStandIn;
@@ -62,14 +64,19 @@ fn an_untrusted_certificate_is_one_clear_error() {
         dir: _dir,
         ..
     } = setup();
-    let result = bench.run(|s| s.with("disable-retry", "true"));
+    // Not retried: the same certificate would come back on every try.
+    let started = Instant::now();
+    let result = bench.run(|s| s);
     assert_failed_with(
         &result,
         &[
             "Could not get a GitHub OIDC token",
+            "the token service's certificate is not trusted",
             "invalid peer certificate: UnknownIssuer",
+            "NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE",
         ],
     );
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(!result.stdout.contains("panicked"), "{}", result.stdout);
     assert_eq!(bench.sts.requests().len(), 0);
 }
@@ -87,9 +94,18 @@ fn sts_with_an_untrusted_certificate_is_one_clear_error() {
     let result = bench.run(|s| {
         s.env("NODE_EXTRA_CA_CERTS", &ca_file)
             .with("sts-endpoint", &endpoint)
-            .with("disable-retry", "true")
     });
-    assert_failed_with(&result, &["ConnectionError", "UnknownIssuer"]);
+    assert_failed_with(
+        &result,
+        &[
+            "UntrustedCertificate",
+            "UnknownIssuer",
+            "NODE_EXTRA_CA_CERTS",
+        ],
+    );
+    // One try, not three in each of twelve attempts.
+    assert_eq!(other.requests().len(), 0);
+    assert!(!result.stdout.contains("trying again"), "{}", result.stdout);
 }
 
 #[test]
