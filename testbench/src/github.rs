@@ -196,6 +196,11 @@ pub enum TokenFault {
     Hang,
     /// Close the connection without answering.
     Disconnect,
+    /// Status 200 with an HTML page instead of JSON, as a captive portal or a broken proxy
+    /// answers.
+    NotJson,
+    /// Answer normally, but with a token that expired a minute ago.
+    Expired,
 }
 
 /// One request to the token endpoint, as received.
@@ -366,6 +371,17 @@ fn token(state: &mut State, issuer: &str, request_token: &str, request: &Request
         Some(TokenFault::MissingValue) => Response::json(200, &json!({"count": 0})).into(),
         Some(TokenFault::Hang) => Reply::Hang,
         Some(TokenFault::Disconnect) => Reply::Disconnect,
+        Some(TokenFault::NotJson) => Response::new(200)
+            .header("Content-Type", "text/html")
+            .body("<html><body><h1>Sign in to the network</h1></body></html>")
+            .into(),
+        Some(TokenFault::Expired) => {
+            let settings = state.settings.clone();
+            state.settings = settings.clone().expired();
+            let response = answer(state, issuer, authorized, audience.as_deref());
+            state.settings = settings;
+            response.into()
+        }
         Some(TokenFault::Slow(delay)) => Reply::Delay(
             delay,
             answer(state, issuer, authorized, audience.as_deref()),

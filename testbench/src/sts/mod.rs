@@ -148,6 +148,11 @@ pub enum Fault {
     Hang,
     /// Close the connection without answering.
     Drop,
+    /// Status 200 with a body that is not well-formed XML (its elements do not nest).
+    MalformedXml,
+    /// Status 200 with a well-formed answer to the action that holds no result: no
+    /// credentials, no identity.
+    EmptyResult,
     /// Any error.
     Error {
         status: u16,
@@ -189,7 +194,11 @@ impl Fault {
                 code,
                 message,
             } => StsError::new(*status, code, message.as_str()),
-            Fault::Slow(_) | Fault::Hang | Fault::Drop => return None,
+            Fault::Slow(_)
+            | Fault::Hang
+            | Fault::Drop
+            | Fault::MalformedXml
+            | Fault::EmptyResult => return None,
         })
     }
 }
@@ -206,7 +215,8 @@ pub struct StsRequest {
     pub headers: BTreeMap<String, String>,
     /// The access key id a signed request names in its `Authorization` header.
     pub caller_access_key: Option<String>,
-    /// `OK`, the error code answered, or `Hang` / `Drop` when no answer was sent.
+    /// `OK`, the error code answered, `Hang` / `Drop` when no answer was sent, or the name of
+    /// the fault that shaped the answer (`MalformedXml`, `EmptyResult`).
     pub outcome: String,
     /// When it arrived.
     pub received: Instant,
@@ -422,6 +432,14 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
     let (reply, outcome) = match fault {
         Some(Fault::Hang) => (Reply::Hang, "Hang".to_string()),
         Some(Fault::Drop) => (Reply::Disconnect, "Drop".to_string()),
+        Some(Fault::MalformedXml) => (
+            wire::malformed(&action, &request_id).into(),
+            "MalformedXml".to_string(),
+        ),
+        Some(Fault::EmptyResult) => (
+            wire::success(&action, Vec::new(), &request_id).into(),
+            "EmptyResult".to_string(),
+        ),
         fault => {
             let result = match fault.as_ref().and_then(Fault::error) {
                 Some(error) => Err(error),
