@@ -4,8 +4,14 @@
 
 use super::config;
 
-/// (what is wrong, the variables changed, the exact error).
-const CASES: &[(&str, &[(&str, &str)], &str)] = &[
+/// What is wrong, the variables changed, the exact error.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+const CASES: &[Case] = &[
     (
         "region: missing",
         &[("INPUT_AWS-REGION", "")],
