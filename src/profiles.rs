@@ -230,7 +230,7 @@ fn sync_directory(path: &Path) {
 
 /// Which of the two files, and so which section name the profile has in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FileKind {
+pub enum FileKind {
     /// `[NAME]`.
     Credentials,
     /// `[profile NAME]`, or `[default]` for `default`.
@@ -510,7 +510,8 @@ fn line_ending(content: &[u8]) -> &'static [u8] {
     }
 }
 
-fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
+/// Whether the file has a section of the profile.
+pub fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
     lines(content).any(
         |(text, _)| matches!(classify(text), LineKind::Header(header) if kind.owns(header, name)),
     )
@@ -518,7 +519,7 @@ fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
 
 /// The file with the profile's section set to `keys`: the section's header stays where it is and
 /// its key lines are replaced, or a new section is appended; every other byte is kept.
-fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
+pub fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
     let eol = line_ending(content);
     let mut entries = Vec::new();
     for (key, value) in keys {
@@ -576,7 +577,7 @@ fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> 
 /// removed header goes too when it is the only one there, after a line that stays, and the
 /// section kept no comment: that is the separator [`render`] put before a new section. A byte
 /// order mark on a removed first line stays.
-fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
+pub fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
     let lines: Vec<(&[u8], &[u8])> = lines(content).collect();
     let blank = |index: usize| classify(lines[index].0) == LineKind::Blank;
     let mut keep = vec![true; lines.len()];
