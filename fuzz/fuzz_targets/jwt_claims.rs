@@ -1,5 +1,5 @@
 //! The JWT claims decoder: any token, or any payload in a well-formed token, decodes to claims
-//! or to nothing, never a panic; the token's debug form never shows it.
+//! or to nothing, never a panic; the token's debug form shows `***` in its place.
 
 #![no_main]
 
@@ -17,9 +17,8 @@ fn check(jwt: String) {
             assert!(claims.text(name).is_some());
         }
     }
-    if jwt.len() > 3 {
-        assert!(!format!("{token:?}").contains(&jwt));
-    }
+    let debug = format!("{token:?}");
+    assert!(debug.starts_with("IdToken { jwt: \"***\", expires_at: "), "{debug}");
 }
 
 fuzz_target!(|data: &[u8]| {
