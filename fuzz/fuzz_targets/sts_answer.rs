@@ -51,7 +51,10 @@ impl HttpConnector for Fixed {
 
 struct Setup {
     runtime: tokio::runtime::Runtime,
-    clients: Clients,
+    /// For `AssumeRoleWithWebIdentity`.
+    anonymous: aws_sdk_sts::Client,
+    /// For `GetCallerIdentity`, signed with access keys.
+    signed: aws_sdk_sts::Client,
     role: RoleRequest,
 }
 
@@ -76,11 +79,17 @@ fn setup() -> &'static Setup {
             .build()
             .expect("a runtime");
         let clients = runtime.block_on(Clients::new(&config, SharedHttpClient::new(Fixed)));
-        let role = config.role.expect("a role");
+        let keys = Credentials {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+            expiration: None,
+        };
         Setup {
+            anonymous: clients.client(Caller::Anonymous),
+            signed: clients.client(Caller::Keys(&keys)),
+            role: config.role.expect("a role"),
             runtime,
-            clients,
-            role,
         }
     })
 }
@@ -91,20 +100,13 @@ fuzz_target!(|data: &[u8]| {
     };
     *ANSWER.lock().unwrap() = (STATUSES[usize::from(selector) % STATUSES.len()], body.to_vec());
     let setup = setup();
-    let keys = Credentials {
-        access_key_id: "AKIAEXAMPLE".into(),
-        secret_access_key: "secret".into(),
-        session_token: None,
-        expiration: None,
-    };
     setup.runtime.block_on(async {
-        let anonymous = setup.clients.client(Caller::Anonymous);
-        match sts::assume_role_with_web_identity(&anonymous, &setup.role, ROLE, "jwt").await {
-            Ok(_) => {}
-            Err(error) => assert!(!error.code.is_empty()),
+        if let Err(error) =
+            sts::assume_role_with_web_identity(&setup.anonymous, &setup.role, ROLE, "jwt").await
+        {
+            assert!(!error.code.is_empty());
         }
-        let signed = setup.clients.client(Caller::Keys(&keys));
-        if let Err(error) = sts::get_caller_identity(&signed).await {
+        if let Err(error) = sts::get_caller_identity(&setup.signed).await {
             assert!(!error.code.is_empty());
         }
     });
