@@ -12,9 +12,15 @@ use libfuzzer_sys::fuzz_target;
 
 const BASE: &[(&str, &str)] = &[
     ("INPUT_AWS-REGION", "us-east-2"),
-    ("INPUT_ROLE-TO-ASSUME", "arn:aws:iam::123456789012:role/deploy"),
+    (
+        "INPUT_ROLE-TO-ASSUME",
+        "arn:aws:iam::123456789012:role/deploy",
+    ),
     ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bearer"),
-    ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:1/token?x=1"),
+    (
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "http://127.0.0.1:1/token?x=1",
+    ),
     ("GITHUB_ENV", "/tmp/env"),
     ("GITHUB_OUTPUT", "/tmp/out"),
     ("GITHUB_STATE", "/tmp/state"),

@@ -18,7 +18,10 @@ fn check(jwt: String) {
         }
     }
     let debug = format!("{token:?}");
-    assert!(debug.starts_with("IdToken { jwt: \"***\", expires_at: "), "{debug}");
+    assert!(
+        debug.starts_with("IdToken { jwt: \"***\", expires_at: "),
+        "{debug}"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -98,7 +98,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
-    *ANSWER.lock().unwrap() = (STATUSES[usize::from(selector) % STATUSES.len()], body.to_vec());
+    *ANSWER.lock().unwrap() = (
+        STATUSES[usize::from(selector) % STATUSES.len()],
+        body.to_vec(),
+    );
     let setup = setup();
     setup.runtime.block_on(async {
         if let Err(error) =
