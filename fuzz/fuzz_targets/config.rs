@@ -24,7 +24,7 @@ const BASE: &[(&str, &str)] = &[
     ("GITHUB_ENV", "/tmp/env"),
     ("GITHUB_OUTPUT", "/tmp/out"),
     ("GITHUB_STATE", "/tmp/state"),
-    ("GITHUB_WORKSPACE", "/work/space"),
+    ("GITHUB_WORKSPACE", "/home/runner/work/repo/repo"),
     ("GITHUB_REPOSITORY", "o/r"),
     ("GITHUB_WORKFLOW", "CI"),
     ("GITHUB_ACTION", "__run"),

@@ -54,6 +54,16 @@ const ROWS: &[Row] = &[
         within_s: 2,
     },
     Row {
+        test: "token_service_never_answers",
+        service: "GitHub token service",
+        fault: "never answers (with `action-timeout-s: 1`; without it each request gives up \
+                after 10 s)",
+        outcome: Outcome::Error(
+            "The action timed out after 1 seconds ('action-timeout-s'); nothing was exported",
+        ),
+        within_s: 5,
+    },
+    Row {
         test: "token_service_fails_twice_with_5xx",
         service: "GitHub token service",
         fault: "HTTP 503 twice, then answers",
@@ -90,6 +100,13 @@ const ROWS: &[Row] = &[
         outcome: Outcome::Error(
             "Could not get a GitHub OIDC token: the token service's answer has no token",
         ),
+        within_s: 2,
+    },
+    Row {
+        test: "sts_is_slow",
+        service: "STS",
+        fault: "answers after 0.5 s",
+        outcome: Outcome::Credentials,
         within_s: 2,
     },
     Row {
@@ -271,6 +288,17 @@ fn token_service_is_slow() {
 }
 
 #[test]
+fn token_service_never_answers() {
+    let mut bench = Bench::new();
+    bench.github.fail_next(1, TokenFault::Hang);
+    play("token_service_never_answers", &mut bench, |s| {
+        s.with("action-timeout-s", "1")
+    });
+    assert_eq!(token_requests(&bench), 1);
+    assert!(bench.sts.requests().is_empty());
+}
+
+#[test]
 fn token_service_fails_twice_with_5xx() {
     let mut bench = Bench::new();
     bench.github.fail_next(2, TokenFault::Status(503));
@@ -315,6 +343,17 @@ fn token_service_answers_without_value() {
     play("token_service_answers_without_value", &mut bench, |s| s);
     assert_eq!(token_requests(&bench), 1);
     assert!(bench.sts.requests().is_empty());
+}
+
+#[test]
+fn sts_is_slow() {
+    let mut bench = Bench::new();
+    bench
+        .sts
+        .fail_next(1, Fault::Slow(Duration::from_millis(500)));
+    let result = play("sts_is_slow", &mut bench, |s| s);
+    assert!(result.duration >= Duration::from_millis(500));
+    assert_eq!(sts_outcomes(&bench), ["OK"]);
 }
 
 #[test]
