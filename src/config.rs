@@ -681,9 +681,9 @@ fn is_policy_arn(s: &str) -> bool {
         && parts[2] == "iam"
         && parts[3].is_empty()
         && (parts[4] == "aws" || is_account_id(parts[4]))
-        && parts[5]
-            .strip_prefix("policy/")
-            .is_some_and(|p| !p.is_empty())
+        && parts[5].strip_prefix("policy/").is_some_and(|p| {
+            !p.is_empty() && !p.ends_with('/') && p.chars().all(|c| c == '/' || is_iam_name_char(c))
+        })
 }
 
 /// An absolute http(s) URL with a host, normalised.
@@ -696,6 +696,8 @@ fn http_url(s: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    mod bad_inputs;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/deploy";
 

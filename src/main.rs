@@ -1,34 +1,13 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
 //! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
-
-mod answers;
-mod cleanup;
-mod config;
-mod diagnosis;
-mod error;
-mod explain;
-mod export;
-mod files;
-mod github;
-mod http;
-mod inputs;
-mod markdown;
-mod policy;
-mod profiles;
-mod proxy;
-mod retry;
-mod runner;
-mod step;
-mod sts;
-mod tags;
-mod tls;
-mod token_file;
+//! The modules live in the library (`lib.rs`).
 
 use std::process::ExitCode;
 
-use crate::config::Config;
-use crate::error::Error;
-use crate::inputs::Inputs;
+use aws_oidc_credentials::config::Config;
+use aws_oidc_credentials::error::Error;
+use aws_oidc_credentials::inputs::Inputs;
+use aws_oidc_credentials::{cleanup, diagnosis, explain, runner, step};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.

@@ -230,7 +230,7 @@ fn sync_directory(path: &Path) {
 
 /// Which of the two files, and so which section name the profile has in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FileKind {
+pub enum FileKind {
     /// `[NAME]`.
     Credentials,
     /// `[profile NAME]`, or `[default]` for `default`.
@@ -502,15 +502,24 @@ fn lines(content: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
-/// The file's line ending, from its first line: `\r\n` if that ends so, else `\n`.
+/// The file's line ending, from its first line: `\r\n` if that ends so (or, unterminated, ends in
+/// `\r`), else `\n`.
 fn line_ending(content: &[u8]) -> &'static [u8] {
     match lines(content).next() {
         Some((_, b"\r\n")) => b"\r\n",
+        Some((text, b"")) if text.ends_with(b"\r") => b"\r\n",
         _ => b"\n",
     }
 }
 
-fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
+/// What ends an unterminated last line `text`: only `\n` after the `\r` it already has, so that
+/// the two make one `\r\n`; else `eol`.
+fn completion(text: &[u8], eol: &'static [u8]) -> &'static [u8] {
+    if text.ends_with(b"\r") { b"\n" } else { eol }
+}
+
+/// Whether the file has a section of the profile.
+pub fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
     lines(content).any(
         |(text, _)| matches!(classify(text), LineKind::Header(header) if kind.owns(header, name)),
     )
@@ -518,7 +527,7 @@ fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
 
 /// The file with the profile's section set to `keys`: the section's header stays where it is and
 /// its key lines are replaced, or a new section is appended; every other byte is kept.
-fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
+pub fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
     let eol = line_ending(content);
     let mut entries = Vec::new();
     for (key, value) in keys {
@@ -536,7 +545,11 @@ fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> 
                     inside = kind.owns(header, name);
                     out.extend_from_slice(text);
                     if inside && !written {
-                        out.extend_from_slice(if ending.is_empty() { eol } else { ending });
+                        out.extend_from_slice(if ending.is_empty() {
+                            completion(text, eol)
+                        } else {
+                            ending
+                        });
                         out.extend_from_slice(&entries);
                         written = true;
                     } else {
@@ -556,7 +569,7 @@ fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> 
     out.extend_from_slice(content);
     if !content.is_empty() {
         if !content.ends_with(b"\n") {
-            out.extend_from_slice(eol);
+            out.extend_from_slice(completion(content, eol));
         }
         let last_is_blank = lines(content)
             .last()
@@ -576,7 +589,7 @@ fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> 
 /// removed header goes too when it is the only one there, after a line that stays, and the
 /// section kept no comment: that is the separator [`render`] put before a new section. A byte
 /// order mark on a removed first line stays.
-fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
+pub fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
     let lines: Vec<(&[u8], &[u8])> = lines(content).collect();
     let blank = |index: usize| classify(lines[index].0) == LineKind::Blank;
     let mut keep = vec![true; lines.len()];
@@ -780,6 +793,22 @@ mod tests {
             text(&files.config),
             "[profile ci]\r\nregion = us-east-2\r\n"
         );
+    }
+
+    #[test]
+    fn a_last_line_ending_in_a_lone_cr_is_completed_to_crlf() {
+        // Found by fuzzing: setting the profile a second time changed the file again.
+        let keys = [("k", "v")];
+        for (content, set) in [
+            ("x ]\r", "x ]\r\n\r\n[dev]\r\nk = v\r\n"),
+            ("[dev]\r", "[dev]\r\nk = v\r\n"),
+            ("a\nb\r", "a\nb\r\n\n[dev]\nk = v\n"),
+        ] {
+            let once = render(content.as_bytes(), FileKind::Credentials, "dev", &keys);
+            assert_eq!(String::from_utf8_lossy(&once), set, "{content:?}");
+            let twice = render(&once, FileKind::Credentials, "dev", &keys);
+            assert_eq!(twice, once, "{content:?} set twice");
+        }
     }
 
     #[test]

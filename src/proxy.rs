@@ -47,6 +47,19 @@ impl Proxy {
         &self.url
     }
 
+    /// The proxy's URL without any user name or password, to name it in an error about a
+    /// request to `target`; `None` when that request does not go through it.
+    pub fn named_for(&self, target: &str) -> Option<String> {
+        let target = Url::parse(target).ok()?;
+        if !self.applies_to(&target) {
+            return None;
+        }
+        let mut url = self.url.clone();
+        url.set_username("").ok()?;
+        url.set_password(None).ok()?;
+        Some(url.as_str().trim_end_matches('/').to_owned())
+    }
+
     /// Whether a request to `target` goes through the proxy.
     pub fn applies_to(&self, target: &Url) -> bool {
         let Some(host) = target.host_str() else {
@@ -145,6 +158,16 @@ mod tests {
         assert!(Proxy::new("https://user:pw@proxy", None).is_some());
         assert!(Proxy::new("socks5://proxy:1080", None).is_none());
         assert!(Proxy::new("http://", None).is_none());
+    }
+
+    #[test]
+    fn names_itself_without_credentials_for_the_requests_it_carries() {
+        let proxy = Proxy::new("http://user:secret@proxy:3128", Some("localhost")).unwrap();
+        assert_eq!(
+            proxy.named_for("https://token.actions.githubusercontent.com/x?a=b"),
+            Some("http://proxy:3128".into())
+        );
+        assert_eq!(proxy.named_for("http://localhost:8080/token"), None);
     }
 
     #[test]

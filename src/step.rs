@@ -352,7 +352,14 @@ async fn id_token(
             ToString::to_string,
         )
         .await
-        .map_err(|(e, spent)| Error::IdToken(format!("{e}{}", spent.note())))
+        .map_err(|(e, spent)| {
+            let proxy = match (&e, &config.proxy) {
+                (github::TokenError::Transport(_), Some(proxy)) => proxy.named_for(&request.url),
+                _ => None,
+            };
+            let via = proxy.map_or_else(String::new, |p| format!(" (through the proxy {p})"));
+            Error::IdToken(format!("{e}{via}{}", spent.note()))
+        })
 }
 
 /// With `special-characters-workaround`, credentials whose key id or secret hold characters some

@@ -201,6 +201,11 @@ pub enum TokenFault {
     Respond(Response),
     /// Status 200 and a JSON body that never ends.
     Endless,
+    /// Status 200 with an HTML page instead of JSON, as a captive portal or a broken proxy
+    /// answers.
+    NotJson,
+    /// Answer normally, but with a token that expired a minute ago.
+    Expired,
 }
 
 /// One request to the token endpoint, as received.
@@ -390,6 +395,17 @@ fn token(state: &mut State, issuer: &str, request_token: &str, request: &Request
                 .header("Content-Type", "application/json")
                 .body(r#"{"value":"eyJ"#),
         ),
+        Some(TokenFault::NotJson) => Response::new(200)
+            .header("Content-Type", "text/html")
+            .body("<html><body><h1>Sign in to the network</h1></body></html>")
+            .into(),
+        Some(TokenFault::Expired) => {
+            let settings = state.settings.clone();
+            state.settings = settings.clone().expired();
+            let response = answer(state, issuer, authorized, audience.as_deref());
+            state.settings = settings;
+            response.into()
+        }
         Some(TokenFault::Slow(delay)) => Reply::Delay(
             delay,
             answer(state, issuer, authorized, audience.as_deref()),

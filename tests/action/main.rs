@@ -1,6 +1,7 @@
 //! Integration tests: the real action (launcher and binary) run by the runner simulator.
 
 mod diagnosis;
+mod faults;
 mod hostile;
 mod modes;
 mod moto;

@@ -149,6 +149,11 @@ pub enum Fault {
     Hang,
     /// Close the connection without answering.
     Drop,
+    /// Status 200 with a body that is not well-formed XML (its elements do not nest).
+    MalformedXml,
+    /// Status 200 with a well-formed answer to the action that holds no result: no
+    /// credentials, no identity.
+    EmptyResult,
     /// Any error.
     Error {
         status: u16,
@@ -227,7 +232,9 @@ impl Fault {
             | Fault::Drop
             | Fault::Redirect { .. }
             | Fault::Endless
-            | Fault::Rewrite { .. } => return None,
+            | Fault::Rewrite { .. }
+            | Fault::MalformedXml
+            | Fault::EmptyResult => return None,
         })
     }
 }
@@ -244,8 +251,8 @@ pub struct StsRequest {
     pub headers: BTreeMap<String, String>,
     /// The access key id a signed request names in its `Authorization` header.
     pub caller_access_key: Option<String>,
-    /// `OK`, the error code answered, `Hang` / `Drop` when no answer was sent, `Redirect` or
-    /// `Endless`.
+    /// `OK`, the error code answered, `Hang` / `Drop` when no answer was sent, or the name of
+    /// the fault that shaped the answer (`Redirect`, `Endless`, `MalformedXml`, `EmptyResult`).
     pub outcome: String,
     /// When it arrived.
     pub received: Instant,
@@ -485,6 +492,14 @@ fn handle(state: &Mutex<State>, request: &Request) -> Reply {
                     .body("<a>"),
             ),
             "Endless".to_string(),
+        ),
+        Some(Fault::MalformedXml) => (
+            wire::malformed(&action, &request_id).into(),
+            "MalformedXml".to_string(),
+        ),
+        Some(Fault::EmptyResult) => (
+            wire::success(&action, Vec::new(), &request_id).into(),
+            "EmptyResult".to_string(),
         ),
         fault => {
             let result = match fault.as_ref().and_then(|f| f.error(&params)) {

@@ -112,6 +112,15 @@ pub fn success(action: &str, result: Vec<Xml>, request_id: &str) -> Response {
     xml_response(200, request_id, body)
 }
 
+/// Status 200 with `<ActionResponse><ActionResult>` closed in the wrong order: not XML.
+pub fn malformed(action: &str, request_id: &str) -> Response {
+    let body = format!(
+        "<{action}Response xmlns=\"{NAMESPACE}\">\n  \
+         <{action}Result>\n    <Credentials>\n  </{action}Result>\n</Credentials>\n"
+    );
+    xml_response(200, request_id, body)
+}
+
 /// An STS error: its HTTP status, code and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StsError {

@@ -195,6 +195,28 @@ fn plays_faults_then_recovers() {
 }
 
 #[test]
+fn plays_an_html_page_and_an_expired_token() {
+    let github = GithubTokenService::start();
+    github.fail_next(1, TokenFault::NotJson);
+    github.fail_next(1, TokenFault::Expired);
+    let page = fetch(&github, None);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers["content-type"], "text/html");
+    assert!(serde_json::from_str::<serde_json::Value>(&page.body).is_err());
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expired = token(&github, None);
+    assert!(expired.int_claim("exp").unwrap() < now);
+    // Only the one token is expired; the settings stay as they were.
+    assert!(token(&github, None).int_claim("exp").unwrap() > now);
+    assert_eq!(github.settings().age, Duration::ZERO);
+    assert_eq!(github.issued_tokens().len(), 2);
+}
+
+#[test]
 fn mints_tokens_directly() {
     let github = GithubTokenService::start();
     let token = github.mint("sts.amazonaws.com");

@@ -406,6 +406,45 @@ fn plays_faults_one_per_request() {
 }
 
 #[test]
+fn plays_answers_that_are_not_usable() {
+    let (github, sts) = bench();
+    let token = github.mint("sts.amazonaws.com");
+    sts.fail_next(1, Fault::MalformedXml);
+    sts.fail_next(1, Fault::EmptyResult);
+
+    let malformed = assume(&sts, &token, &[]);
+    assert_eq!(malformed.status, 200);
+    assert!(
+        malformed
+            .body
+            .starts_with("<AssumeRoleWithWebIdentityResponse")
+    );
+    assert!(
+        malformed
+            .body
+            .trim_end()
+            .ends_with("</AssumeRoleWithWebIdentityResult>\n</Credentials>")
+    );
+
+    let empty = assume(&sts, &token, &[]);
+    assert_eq!(empty.status, 200);
+    assert!(
+        empty
+            .body
+            .contains("<AssumeRoleWithWebIdentityResult>\n  </AssumeRoleWithWebIdentityResult>"),
+        "{}",
+        empty.body
+    );
+    assert!(!empty.body.contains("Credentials"));
+    assert!(empty.body.contains("<RequestId>"));
+
+    assert_eq!(assume(&sts, &token, &[]).status, 200);
+    assert_eq!(sts.issued_credentials().len(), 1);
+    let outcomes: Vec<String> = sts.requests().into_iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, ["MalformedXml", "EmptyResult", "OK"]);
+}
+
+#[test]
 fn plays_a_lasting_fault_after_the_queued_ones() {
     let (github, sts) = bench();
     let token = github.mint("sts.amazonaws.com");
