@@ -140,6 +140,7 @@ impl Config {
         inputs: &Inputs,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
+        inputs.check_utf8()?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs
             .get("aws-region")
@@ -148,7 +149,7 @@ impl Config {
             return Err(Error::input(
                 "aws-region",
                 format!(
-                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2, got '{region}'"
+                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
                 ),
             ));
         }
@@ -559,9 +560,19 @@ fn user_agent_metadata(env: &impl Fn(&str) -> Option<String>) -> (Vec<String>, V
     (metadata, warnings)
 }
 
+/// A region's shape: lower-case words and numbers joined by single hyphens, starting with a
+/// letter and ending with a number (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
 fn is_region(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let parts: Vec<&str> = s.split('-').collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    parts.len() >= 2
+        && parts.iter().all(word)
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_account_id(s: &str) -> bool {
@@ -737,6 +748,115 @@ mod tests {
             error(&[("INPUT_AWS-REGION", "US-EAST-2")])
                 .starts_with("Input 'aws-region' must be a region name")
         );
+    }
+
+    #[test]
+    fn region_must_have_a_region_shape() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-2",
+            "ap-southeast-5",
+            "il-central-1",
+            "mx-central-1",
+            "me-south-1",
+            "ca-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+            "us-isof-south-1",
+            "eusc-de-east-1",
+        ] {
+            assert_eq!(config(&[("INPUT_AWS-REGION", good)]).unwrap().region, good);
+        }
+        for bad in [
+            "---",
+            "-",
+            "us",
+            "us-",
+            "-us-east-1",
+            "us--east-1",
+            "us-east-",
+            "us-east",
+            "1-east-1",
+            "us-east-1-",
+            "US-EAST-1",
+            "us_east_1",
+            "us-east-1a",
+        ] {
+            assert!(
+                error(&[("INPUT_AWS-REGION", bad)])
+                    .starts_with("Input 'aws-region' must be a region name"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn profile_names_with_control_characters_are_refused() {
+        for (name, problem) in [
+            ("a\u{1}b", "must not contain control characters"),
+            ("ci\u{7f}", "must not contain control characters"),
+            ("ci\u{1b}[31m", "must not contain control characters"),
+            ("a\tb", "must not contain whitespace"),
+        ] {
+            assert_eq!(
+                error(&[("INPUT_AWS-PROFILE", name)]),
+                format!("Input 'aws-profile' {problem}, got '{name}'"),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_that_are_not_utf8_are_refused() {
+        let mut env: BTreeMap<String, std::ffi::OsString> = [
+            ("INPUT_AWS-REGION", "us-east-2"),
+            ("GITHUB_ENV", "/tmp/env"),
+            ("GITHUB_OUTPUT", "/tmp/out"),
+            ("GITHUB_STATE", "/tmp/state"),
+            ("HOME", "/home/runner"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.into()))
+        .collect();
+        let not_utf8 = || {
+            #[cfg(unix)]
+            {
+                use std::os::unix::ffi::OsStringExt;
+                std::ffi::OsString::from_vec(b"111122223333,\xff".to_vec())
+            }
+            #[cfg(windows)]
+            {
+                use std::os::windows::ffi::OsStringExt;
+                std::ffi::OsString::from_wide(&[0x31, 0xd800])
+            }
+        };
+        let run = |env: &BTreeMap<String, std::ffi::OsString>| {
+            let inputs = Inputs::from_os_lookup(|name| env.get(name).cloned());
+            Config::from_inputs(&inputs, |name| {
+                env.get(name).and_then(|v| v.to_str()).map(str::to_owned)
+            })
+        };
+        assert!(run(&env).is_ok());
+        for (variable, input) in [
+            ("INPUT_ALLOWED-ACCOUNT-IDS", "allowed-account-ids"),
+            ("INPUT_AWS-PROFILE", "aws-profile"),
+            ("ROLE_SESSION_NAME", "role-session-name"),
+        ] {
+            let mut env = env.clone();
+            env.insert(variable.into(), not_utf8());
+            assert_eq!(
+                run(&env).unwrap_err().to_string(),
+                format!("Input '{input}' is not valid UTF-8 text (in {variable})"),
+            );
+        }
+        // A fallback variable that is not used does not matter.
+        env.insert("INPUT_ROLE-SESSION-NAME".into(), "mine".into());
+        env.insert("ROLE_SESSION_NAME".into(), not_utf8());
+        assert!(run(&env).is_ok());
     }
 
     #[test]

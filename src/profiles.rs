@@ -70,6 +70,8 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
         Err("must not be empty")
     } else if name.chars().any(char::is_whitespace) {
         Err("must not contain whitespace")
+    } else if name.chars().any(char::is_control) {
+        Err("must not contain control characters")
     } else if name.contains(['[', ']']) {
         Err("must not contain brackets")
     } else if name.contains(['/', '\\']) {
