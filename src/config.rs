@@ -117,9 +117,15 @@ impl RoleRef {
         match self {
             RoleRef::Arn(arn) => Some(arn.clone()),
             RoleRef::Name(name) => {
-                let mut parts = caller_arn?.split(':');
-                let partition = parts.nth(1)?;
-                let account = parts.nth(2)?;
+                let parts: Vec<&str> = caller_arn?.split(':').collect();
+                let (partition, account) = match parts[..] {
+                    ["arn", partition, _, _, account, _, ..]
+                        if is_partition(partition) && is_account_id(account) =>
+                    {
+                        (partition, account)
+                    }
+                    _ => return None,
+                };
                 Some(format!("arn:{partition}:iam::{account}:role/{name}"))
             }
         }
@@ -1038,6 +1044,15 @@ mod tests {
             Some("arn:aws-cn:iam::123456789012:role/deploy")
         );
         assert_eq!(role(&c).role.arn(None), None);
+        for caller in [
+            "not-an-arn",
+            "arn:aws",
+            "arn:aws:sts::12345:assumed-role/x/y",
+            "arn:<b>:sts::123456789012:assumed-role/x/y",
+            "urn:aws:sts::123456789012:assumed-role/x/y",
+        ] {
+            assert_eq!(role(&c).role.arn(Some(caller)), None, "{caller}");
+        }
         assert!(error(&[("INPUT_ROLE-TO-ASSUME", "deploy")]).contains("with a web identity"));
     }
 

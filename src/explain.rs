@@ -3,6 +3,7 @@
 //! (a JSON object or a raw JWT, whose payload is read but never printed) or from the command
 //! line. Exit code 0: allowed, 1: denied, 2: the input cannot be used.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,9 +19,21 @@ const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
 /// The issuer of github.com's tokens, for claims given on the command line.
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// Runs `explain` with the arguments after its name.
-pub fn main(args: &[String]) -> ExitCode {
-    ExitCode::from(run(args, &mut std::io::stdout(), &mut std::io::stderr()))
+/// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
+pub fn main(args: &[OsString]) -> ExitCode {
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match args
+        .iter()
+        .map(|arg| arg.to_str().map(str::to_owned).ok_or(arg))
+        .collect::<Result<Vec<String>, _>>()
+    {
+        Ok(args) => run(&args, &mut out, &mut err),
+        Err(arg) => usage_error(
+            &format!("argument {} is not UTF-8 text", arg.to_string_lossy()),
+            &mut err,
+        ),
+    };
+    ExitCode::from(code)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
@@ -35,11 +48,14 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
             let _ = write!(out, "{evaluation}");
             if evaluation.allowed { 0 } else { 1 }
         }
-        Err(problem) => {
-            let _ = writeln!(err, "error: {problem}\n{USAGE}");
-            2
-        }
+        Err(problem) => usage_error(&problem, err),
     }
+}
+
+/// Prints `problem` and the usage; exit code 2.
+fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
+    let _ = writeln!(err, "error: {problem}\n{USAGE}");
+    2
 }
 
 /// Reads the trust policy in `path` (the document itself, or `aws iam get-role`'s output) and

@@ -2,7 +2,7 @@
 //! Each stage gets the validated `Config`; nothing is written for later steps unless every
 //! stage succeeded.
 
-use crate::config::{Config, IdTokenRequest, RoleRequest, Source};
+use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::export::Plan;
 use crate::github::{self, Claims, IdToken};
@@ -73,7 +73,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     let needs_identity = config
         .role
         .as_ref()
-        .is_none_or(|role| matches!(role.role, crate::config::RoleRef::Name(_)));
+        .is_none_or(|role| matches!(role.role, RoleRef::Name(_)));
     let source_identity = match &config.source {
         Source::GithubOidc { .. } | Source::TokenFile(_) => None,
         _ if needs_identity => Some(identify(config, &clients.client(caller())).await?),
@@ -97,10 +97,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         return plan.write();
     };
 
-    let role_arn = role
-        .role
-        .arn(source_identity.as_ref().map(|i| i.arn.as_str()))
-        .expect("a role name is completed from the source identity");
+    let role_arn = role_arn(&role.role, source_identity.as_ref())?;
     let (assumed, claims) = match &config.source {
         Source::GithubOidc { request, audience } => {
             let method = Method::Oidc {
@@ -150,6 +147,23 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         ("Token subject (sub)", &subject),
     ]);
     plan.write()
+}
+
+/// The role's ARN: as given, or a name completed with the partition and account of the source
+/// credentials' identity, which STS answered and so must be checked.
+fn role_arn(role: &RoleRef, source: Option<&Identity>) -> Result<String, Error> {
+    let caller = source.map(|identity| identity.arn.as_str());
+    role.arn(caller).ok_or_else(|| {
+        Error::input(
+            "role-to-assume",
+            format!(
+                "is a role name, completed with the partition and account of the source \
+                 credentials, but their identity '{}' is not an ARN with both: give the role's \
+                 full ARN",
+                caller.unwrap_or_default()
+            ),
+        )
+    })
 }
 
 /// How the credentials were had, for the job summary.

@@ -1,5 +1,6 @@
 //! Integration tests: the real action (launcher and binary) run by the runner simulator.
 
+mod cli;
 mod diagnosis;
 mod modes;
 mod moto;

@@ -2,6 +2,7 @@
 //! identity token file, the SDK's ambient credentials, existing credentials, and the user agent.
 
 use crate::support::{ACCOUNT, Bench, REGION, ROLE, assert_failed_with};
+use testbench::http::{Request, Response, Server};
 use testbench::imds::Imds;
 use testbench::runner::Step;
 use testbench::sts::Fault;
@@ -144,6 +145,36 @@ fn a_role_name_is_completed_from_the_caller_account() {
     let actions: Vec<&str> = calls.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["GetCallerIdentity", "AssumeRole"]);
     assert_eq!(calls[1].params["RoleArn"], ROLE);
+}
+
+#[test]
+fn a_role_name_and_a_caller_arn_that_cannot_complete_it_fail_cleanly() {
+    // An endpoint whose GetCallerIdentity answer has no partition and account to complete with.
+    let sts = Server::start(|_: &Request| {
+        Response::new(200)
+            .header("Content-Type", "text/xml")
+            .body(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <GetCallerIdentityResult><Arn>not-an-arn</Arn><UserId>AIDAEXAMPLE</UserId>\
+                 <Account>111122223333</Account></GetCallerIdentityResult>\
+                 <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+                 </GetCallerIdentityResponse>",
+            )
+            .into()
+    });
+    let mut bench = Bench::new();
+    let (id, secret) = keys(&bench);
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "deploy")
+            .keys(&id, &secret)
+            .with("sts-endpoint", &sts.base_url())
+    });
+    assert_failed_with(&result, &["role-to-assume", "'not-an-arn'", "full ARN"]);
+    assert!(
+        !result.stdout.contains("internal error"),
+        "{}",
+        result.stdout
+    );
 }
 
 #[test]

@@ -1,0 +1,29 @@
+//! The binary's own command line: `explain`, run directly as a user would.
+
+use std::process::{Command, Output};
+
+fn explain(args: &[&std::ffi::OsStr]) -> Output {
+    // A release build can be tested in place of the one cargo built for the tests.
+    let binary = std::env::var("AWS_OIDC_CREDENTIALS_TEST_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_aws-oidc-credentials").to_owned());
+    Command::new(binary)
+        .arg("explain")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = explain(&[
+        "--trust-policy".as_ref(),
+        std::ffi::OsStr::from_bytes(b"trust\xff.json"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: argument trust"), "{stderr}");
+    assert!(stderr.contains("is not UTF-8 text\nusage:"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("internal error"));
+}
