@@ -12,7 +12,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 use crate::files::{self, ReadError, directory_of};
@@ -314,13 +314,37 @@ fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Targ
     Ok(targets)
 }
 
-/// Whether two paths are one file (the same path, or both resolving to the same place).
+/// Whether two paths are one file (the same path, or both resolving to the same place), also
+/// when the file or its directories do not exist yet.
 fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!(
-            (fs::canonicalize(a), fs::canonicalize(b)),
-            (Ok(a), Ok(b)) if a == b
-        )
+    a == b || resolved(a) == resolved(b)
+}
+
+/// Where `path` leads once its missing directories are made: its longest existing ancestor
+/// resolved by the file system (links, `..`), the missing rest appended with `.` and `..`
+/// resolved by name (directories this module makes are never links).
+fn resolved(path: &Path) -> PathBuf {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return path.to_path_buf();
+    };
+    let components: Vec<Component<'_>> = absolute.components().collect();
+    for existing in (1..=components.len()).rev() {
+        let Ok(mut real) = fs::canonicalize(components[..existing].iter().collect::<PathBuf>())
+        else {
+            continue;
+        };
+        for component in &components[existing..] {
+            match component {
+                Component::ParentDir => {
+                    real.pop();
+                }
+                Component::Normal(name) => real.push(name),
+                _ => {}
+            }
+        }
+        return real;
+    }
+    absolute
 }
 
 /// Reads a profile file, refusing symbolic links and anything but a regular file; `None` if it
@@ -1249,6 +1273,44 @@ mod tests {
         assert_write_then_remove_restores(&files, "ci");
         assert!(!path.exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn one_new_file_named_two_ways_gets_both_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = ProfileFiles {
+            credentials: dir.path().join("aws"),
+            config: dir.path().join("sub").join("..").join("aws"),
+        };
+        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
+        );
+        assert!(matches!(
+            check_writable(&files, "ci", false),
+            Err(Error::ProfileExists { .. })
+        ));
+        remove(&files, "ci").unwrap();
+        assert!(!files.credentials.exists());
+
+        // The same through a missing directory that is named again by `..`, and `.`.
+        let files = ProfileFiles {
+            credentials: dir.path().join("new").join("aws"),
+            config: dir
+                .path()
+                .join("new")
+                .join("x")
+                .join("..")
+                .join(".")
+                .join("aws"),
+        };
+        assert_write_then_remove_restores(&files, "ci");
+        assert!(same_file(&files.credentials, &files.config));
+        assert!(!same_file(
+            &files.credentials,
+            &dir.path().join("new").join("x").join("aws")
+        ));
     }
 
     #[cfg(unix)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnosis;
+mod files;
 mod modes;
 mod moto;
 mod oidc;
