@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
+use crate::files::{self, Limit};
 use crate::github;
 use crate::policy::{self, Claims, Evaluation};
 
@@ -61,15 +62,53 @@ fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
 /// Reads the trust policy in `path` (the document itself, or `aws iam get-role`'s output) and
 /// evaluates it for `claims`. `Err` is a one-line reason.
 pub fn evaluate_file(path: &Path, claims: &Claims) -> Result<Evaluation, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read trust policy {}: {e}", path.display()))?;
-    let mut document: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("trust policy {} is not valid JSON: {e}", path.display()))?;
-    if let Some(inner) = document.pointer_mut("/Role/AssumeRolePolicyDocument") {
-        document = inner.take();
+    TrustPolicy::read(path).evaluate(claims)
+}
+
+/// A trust policy file, read and parsed, or why it could not be.
+#[derive(Debug)]
+pub struct TrustPolicy {
+    pub path: PathBuf,
+    document: Result<Value, String>,
+}
+
+impl TrustPolicy {
+    pub fn read(path: &Path) -> TrustPolicy {
+        TrustPolicy {
+            path: path.to_owned(),
+            document: Self::document(path),
+        }
     }
-    policy::evaluate(&document, claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
-        .map_err(|e| format!("trust policy {}: {e}", path.display()))
+
+    fn document(path: &Path) -> Result<Value, String> {
+        let text = read_text("trust policy", path)?;
+        let mut document: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("trust policy {} is not valid JSON: {e}", path.display()))?;
+        if let Some(inner) = document.pointer_mut("/Role/AssumeRolePolicyDocument") {
+            document = inner.take();
+        }
+        Ok(document)
+    }
+
+    /// Evaluates the policy for `claims`. `Err` is a one-line reason.
+    pub fn evaluate(&self, claims: &Claims) -> Result<Evaluation, String> {
+        let document = self.document.as_ref().map_err(Clone::clone)?;
+        policy::evaluate(document, claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
+            .map_err(|e| format!("trust policy {}: {e}", self.path.display()))
+    }
+}
+
+/// A file given to `explain` or as `trust-policy-file`, as text, by the rules of any file given
+/// as an input: a regular file, not through a link, at most 1 MiB.
+fn read_text(what: &str, path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    match files::read_regular(path, false, Limit::InputFile) {
+        Ok(Some(bytes)) => {
+            String::from_utf8(bytes).map_err(|_| format!("{what} {shown} is not UTF-8 text"))
+        }
+        Ok(None) => Err(format!("cannot read {what} {shown}: it does not exist")),
+        Err(e) => Err(format!("cannot read {what} {shown}: {e}")),
+    }
 }
 
 /// What the command line asks for.
@@ -177,8 +216,7 @@ fn once(slot: &mut Option<String>, flag: &str, value: &str) -> Result<(), String
 /// The claims in `path`: a JSON object, or a JWT whose payload is one.
 fn read_claims(path: &Path) -> Result<Claims, String> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read claims file {shown}: {e}"))?;
+    let text = read_text("claims file", path)?;
     let text = text.trim();
     let is_jwt = text.split('.').count() == 3
         && text

@@ -1,9 +1,29 @@
 //! Reading a file that must be a regular file reached without symbolic links: neither the file
-//! nor its directory may be a link, and what is opened must be what was checked.
+//! nor its directory may be a link, what is opened must be what was checked, and a file given as
+//! an input (a web identity token, a trust policy) is read only up to [`Limit::InputFile`].
 
+use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// How large a file may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A file given as an input: a token or a trust policy is a few KB; 1 MiB at most.
+    InputFile,
+    /// No limit (the profile files, which the action rewrites whole).
+    None,
+}
+
+impl Limit {
+    fn bytes(self) -> u64 {
+        match self {
+            Limit::InputFile => 1024 * 1024,
+            Limit::None => u64::MAX,
+        }
+    }
+}
 
 /// Why a file was not read.
 #[derive(Debug)]
@@ -20,6 +40,16 @@ pub enum ReadError {
     },
 }
 
+/// The reason alone, for messages that name the file themselves.
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Refused { problem, .. } => f.write_str(problem),
+            ReadError::Io { action, source, .. } => write!(f, "could not {action} it: {source}"),
+        }
+    }
+}
+
 /// The directory a file is in.
 pub fn directory_of(path: &Path) -> &Path {
     match path.parent() {
@@ -29,8 +59,13 @@ pub fn directory_of(path: &Path) -> &Path {
 }
 
 /// Reads `path`; `None` if it does not exist. With `follow_links`, links are allowed (for paths
-/// a trusted system manages through links, like Kubernetes' projected tokens).
-pub fn read_regular(path: &Path, follow_links: bool) -> Result<Option<Vec<u8>>, ReadError> {
+/// a trusted system manages through links, like Kubernetes' projected tokens). A file larger
+/// than `limit` is refused.
+pub fn read_regular(
+    path: &Path,
+    follow_links: bool,
+    limit: Limit,
+) -> Result<Option<Vec<u8>>, ReadError> {
     let refuse = |path: &Path, problem| ReadError::Refused {
         path: path.to_path_buf(),
         problem,
@@ -69,7 +104,7 @@ pub fn read_regular(path: &Path, follow_links: bool) -> Result<Option<Vec<u8>>, 
         return Err(refuse(path, "path is not a regular file"));
     }
     let read_error = |source| io_error("read", path, source);
-    let mut file = File::open(path).map_err(read_error)?;
+    let file = File::open(path).map_err(read_error)?;
     let opened = file.metadata().map_err(read_error)?;
     if !opened.is_file() {
         return Err(refuse(path, "path is not a regular file"));
@@ -82,7 +117,23 @@ pub fn read_regular(path: &Path, follow_links: bool) -> Result<Option<Vec<u8>>, 
             return Err(refuse(path, "path is a symbolic link"));
         }
     }
+    let too_large = || {
+        refuse(
+            path,
+            "file is larger than 1 MiB, the limit for an input file",
+        )
+    };
+    let limit = limit.bytes();
+    if opened.len() > limit {
+        return Err(too_large());
+    }
+    // A file that grows while it is read is cut at the limit, and refused.
     let mut content = Vec::new();
-    file.read_to_end(&mut content).map_err(read_error)?;
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(read_error)?;
+    if content.len() as u64 > limit {
+        return Err(too_large());
+    }
     Ok(Some(content))
 }

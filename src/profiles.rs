@@ -350,7 +350,7 @@ fn resolved(path: &Path) -> PathBuf {
 /// Reads a profile file, refusing symbolic links and anything but a regular file; `None` if it
 /// does not exist.
 fn read(profile: &str, path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    files::read_regular(path, false).map_err(|e| match e {
+    files::read_regular(path, false, files::Limit::None).map_err(|e| match e {
         ReadError::Refused { path, problem } => refuse(profile, &path, problem),
         ReadError::Io {
             action,

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
+use crate::explain::TrustPolicy;
 use crate::export::Plan;
 use crate::github::{self, Claims, IdToken};
 use crate::http::{self, SdkHttpClient};
@@ -326,7 +327,7 @@ async fn assume(
                 message: e.message,
                 attempts,
                 claims,
-                trust_policy_file: config.trust_policy_file.clone(),
+                trust_policy: config.trust_policy_file.as_deref().map(TrustPolicy::read),
                 job_summary: config.job_summary,
             })),
         })

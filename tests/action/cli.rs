@@ -27,3 +27,35 @@ fn an_argument_that_is_not_utf8_is_a_usage_error() {
     assert!(stderr.contains("is not UTF-8 text\nusage:"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("internal error"));
 }
+
+#[cfg(unix)]
+#[test]
+fn explain_reads_only_small_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let claims = [
+        "--sub",
+        "repo:o/r:ref:refs/heads/main",
+        "--aud",
+        "sts.amazonaws.com",
+    ];
+    for (policy, problem) in [
+        (fifo.to_str().unwrap(), "path is not a regular file"),
+        ("/dev/zero", "path is not a regular file"),
+    ] {
+        let mut args = vec!["--trust-policy", policy];
+        args.extend(claims);
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        let out = explain(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: cannot read trust policy {policy}: {problem}\n"
+            )),
+            "{stderr}"
+        );
+    }
+}
