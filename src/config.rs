@@ -138,6 +138,9 @@ pub struct Profile {
     pub name: String,
     pub overwrite: bool,
     pub files: ProfileFiles,
+    /// With `overwrite`: where a replaced profile is kept for the post step to put back
+    /// (`RUNNER_TEMP`).
+    pub keep_in: Option<PathBuf>,
 }
 
 impl Config {
@@ -208,10 +211,17 @@ impl Config {
                 profiles::check_name(name).map_err(|problem| {
                     Error::input("aws-profile", format!("{problem}, got '{name}'"))
                 })?;
+                let keep_in = match overwrite_profile {
+                    false => None,
+                    true => Some(PathBuf::from(
+                        env("RUNNER_TEMP").ok_or(Error::RunnerEnv("RUNNER_TEMP"))?,
+                    )),
+                };
                 Some(Profile {
                     name: name.to_owned(),
                     overwrite: overwrite_profile,
                     files: ProfileFiles::locate(env)?,
+                    keep_in,
                 })
             }
         };
@@ -462,13 +472,13 @@ fn role_request(
     };
 
     let inline_session_policy = inputs.get("inline-session-policy").map(str::to_owned);
-    if let Some(policy) = &inline_session_policy {
-        if serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object()) {
-            return Err(Error::input(
-                "inline-session-policy",
-                "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
-            ));
-        }
+    if let Some(policy) = &inline_session_policy
+        && serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object())
+    {
+        return Err(Error::input(
+            "inline-session-policy",
+            "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
+        ));
     }
     let managed_session_policies: Vec<String> = inputs
         .lines("managed-session-policies")
@@ -680,6 +690,7 @@ fn http_url(s: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::path::Path;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/deploy";
 
@@ -704,6 +715,7 @@ mod tests {
             ("GITHUB_SHA", "abc"),
             ("GITHUB_RUN_ID", "42"),
             ("HOME", "/home/runner"),
+            ("RUNNER_TEMP", "/home/runner/work/_temp"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -1101,6 +1113,20 @@ mod tests {
         .unwrap();
         let profile = c.profile.as_ref().unwrap();
         assert_eq!((profile.name.as_str(), profile.overwrite), ("ci", true));
+        assert_eq!(
+            profile.keep_in.as_deref(),
+            Some(Path::new("/home/runner/work/_temp"))
+        );
+        assert_eq!(
+            error(&[
+                ("INPUT_AWS-PROFILE", "ci"),
+                ("INPUT_OVERWRITE-AWS-PROFILE", "true"),
+                ("RUNNER_TEMP", ""),
+            ]),
+            "RUNNER_TEMP is not set: run this action as a step of a GitHub Actions job"
+        );
+        let c = config(&[("INPUT_AWS-PROFILE", "ci"), ("RUNNER_TEMP", "")]).unwrap();
+        assert_eq!(c.profile.unwrap().keep_in, None);
         assert!(
             !c.output_env_credentials,
             "profile mode keeps credentials out of the environment"

@@ -11,6 +11,7 @@ mod files;
 mod github;
 mod http;
 mod inputs;
+mod lock;
 mod policy;
 mod profiles;
 mod proxy;
