@@ -1,6 +1,7 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
 //! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
 
+mod ambient;
 mod cleanup;
 mod config;
 mod diagnosis;

@@ -1,6 +1,7 @@
 //! Integration tests: the real action (launcher and binary) run by the runner simulator.
 
 mod cli;
+mod credential_process;
 mod diagnosis;
 mod files;
 mod modes;
