@@ -92,31 +92,49 @@ pub fn read_regular(
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(io_error("inspect", directory, source)),
     }
-    let before = match inspect(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(io_error("inspect", path, source)),
-    };
-    if before.file_type().is_symlink() {
-        return Err(refuse(path, "path is a symbolic link"));
-    }
-    if !before.is_file() {
-        return Err(refuse(path, "path is not a regular file"));
-    }
-    let read_error = |source| io_error("read", path, source);
-    let file = File::open(path).map_err(read_error)?;
-    let opened = file.metadata().map_err(read_error)?;
-    if !opened.is_file() {
-        return Err(refuse(path, "path is not a regular file"));
-    }
-    #[cfg(unix)]
-    {
-        // The path was swapped for something else between the check and the open.
-        use std::os::unix::fs::MetadataExt;
-        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+    // A file replaced by a rename (another process rewriting it) between the check and the open
+    // is checked again; one swapped for a link or something else is refused then.
+    let mut attempts = 0;
+    let (file, opened) = loop {
+        let before = match inspect(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io_error("inspect", path, source)),
+        };
+        if before.file_type().is_symlink() {
             return Err(refuse(path, "path is a symbolic link"));
         }
-    }
+        if !before.is_file() {
+            return Err(refuse(path, "path is not a regular file"));
+        }
+        let read_error = |source| io_error("read", path, source);
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 10 => {
+                attempts += 1;
+                continue;
+            }
+            Err(e) => return Err(read_error(e)),
+        };
+        let opened = file.metadata().map_err(read_error)?;
+        if !opened.is_file() {
+            return Err(refuse(path, "path is not a regular file"));
+        }
+        #[cfg(unix)]
+        {
+            // The path was swapped for something else between the check and the open.
+            use std::os::unix::fs::MetadataExt;
+            if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+                if attempts < 10 {
+                    attempts += 1;
+                    continue;
+                }
+                return Err(refuse(path, "path is a symbolic link"));
+            }
+        }
+        break (file, opened);
+    };
+    let read_error = |source| io_error("read", path, source);
     let too_large = || {
         refuse(
             path,
@@ -136,4 +154,37 @@ pub fn read_regular(
         return Err(too_large());
     }
     Ok(Some(content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_renames_while_it_is_read_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, "[a]\n").unwrap();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let temp = dir.path().join(format!(".tmp{n}"));
+                    fs::write(&temp, "[a]\n").unwrap();
+                    fs::rename(&temp, &path).unwrap();
+                    n += 1;
+                }
+            });
+            let reads: Vec<_> = (0..2000)
+                .map(|_| read_regular(&path, false, Limit::None))
+                .collect();
+            stop.store(true, Ordering::Relaxed);
+            for read in reads {
+                assert_eq!(read.unwrap().as_deref(), Some(&b"[a]\n"[..]));
+            }
+        });
+    }
 }
