@@ -141,7 +141,7 @@ pub fn write(
     // Checked before the directories are made, then again once no other process can change
     // the files until they are replaced.
     prepare(files, name, overwrite)?;
-    for path in [&files.credentials, &files.config] {
+    for path in distinct(files) {
         ensure_directory(name, path)?;
     }
     let _locks = lock(name, files)?;
@@ -233,10 +233,7 @@ impl Previous {
 /// home directory), each file once and in one order, so that two processes never wait for each
 /// other. A file whose directory is missing has nothing to guard yet.
 fn lock(name: &str, files: &ProfileFiles) -> Result<Vec<FileLock>, Error> {
-    let mut paths = vec![&files.credentials];
-    if !same_file(&files.credentials, &files.config) {
-        paths.push(&files.config);
-    }
+    let mut paths = distinct(files);
     paths.sort_by_cached_key(|path| resolved(path));
     paths
         .into_iter()
@@ -473,6 +470,15 @@ fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Targ
         }
     }
     Ok(targets)
+}
+
+/// The two files, or the one when both name it.
+fn distinct(files: &ProfileFiles) -> Vec<&PathBuf> {
+    if same_file(&files.credentials, &files.config) {
+        vec![&files.credentials]
+    } else {
+        vec![&files.credentials, &files.config]
+    }
 }
 
 /// Whether two paths are one file (the same path, or both resolving to the same place), also
@@ -1554,6 +1560,10 @@ mod tests {
                 .join("aws"),
         };
         assert_write_then_remove_restores(&files, "ci");
+        assert!(
+            !dir.path().join("new").join("x").exists(),
+            "one directory made"
+        );
         assert!(same_file(&files.credentials, &files.config));
         assert!(!same_file(
             &files.credentials,
