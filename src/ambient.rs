@@ -39,12 +39,15 @@ fn explain_for(chain: &str, profile: &str) -> Option<String> {
             "AWS profile '{profile}' is {kind}, which this action does not read: {instead}"
         ));
     }
-    if let Some(detail) = after(chain, "Error retrieving credentials") {
-        let detail = detail.trim_start_matches([':', ',', ' ']);
-        let detail = detail
-            .strip_prefix("from external process")
-            .map_or(detail, |rest| rest.trim_start_matches([':', ',', ' ']))
-            .replace("exited with code exit status: ", "exited with code ");
+    // The credential_process provider's words (not the instance metadata provider's).
+    let process = after(chain, "Error retrieving credentials from external process")
+        .map(|rest| rest.trim_start_matches([':', ',', ' ']))
+        .or_else(|| {
+            after(chain, "Error retrieving credentials: ")
+                .filter(|rest| rest.starts_with("external process"))
+        });
+    if let Some(detail) = process {
+        let detail = detail.replace("exited with code exit status: ", "exited with code ");
         return Some(format!(
             "the credential_process of AWS profile '{profile}' failed: {detail}"
         ));
@@ -129,6 +132,18 @@ mod tests {
             .unwrap(),
             "AWS profile 'ci' cannot be used: profile `x` was not defined: y"
         );
+        assert_eq!(
+            explain_for(
+                "Error retrieving credentials from external process: No such file or directory",
+                "ci"
+            )
+            .unwrap(),
+            "the credential_process of AWS profile 'ci' failed: No such file or directory"
+        );
         assert_eq!(explain_for("dispatch failure: io error", "ci"), None);
+        assert_eq!(
+            explain_for("Error retrieving credentials from IMDS: 500 boom", "ci"),
+            None
+        );
     }
 }
