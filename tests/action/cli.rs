@@ -13,7 +13,6 @@ fn explain(args: &[&std::ffi::OsStr]) -> Output {
         .expect("the binary runs")
 }
 
-#[cfg(unix)]
 #[test]
 fn an_argument_that_is_not_utf8_is_a_usage_error() {
     use std::os::unix::ffi::OsStrExt;
@@ -28,7 +27,6 @@ fn an_argument_that_is_not_utf8_is_a_usage_error() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("internal error"));
 }
 
-#[cfg(unix)]
 #[test]
 fn explain_reads_only_small_regular_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,11 +17,8 @@ fn helper_profile(bench: &Bench, script: &str) -> PathBuf {
     fs::create_dir_all(&dir).unwrap();
     let program = dir.join("credential-helper.sh");
     fs::write(&program, format!("#!/bin/sh\n{script}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
     let config = dir.join("config");
     fs::write(
         &config,
@@ -61,7 +58,6 @@ impl UsesProfile for Step<'_> {
     }
 }
 
-#[cfg(unix)]
 #[test]
 fn ambient_credentials_from_a_credential_process() {
     let mut bench = Bench::new();
@@ -75,7 +71,6 @@ fn ambient_credentials_from_a_credential_process() {
     assert_eq!(calls[0].caller_access_key.as_deref(), Some(key.as_str()));
 }
 
-#[cfg(unix)]
 #[test]
 fn a_role_on_top_of_a_credential_process() {
     let mut bench = Bench::new();
@@ -98,7 +93,6 @@ fn a_role_on_top_of_a_credential_process() {
     assert_eq!(calls[0].caller_access_key.as_deref(), Some(key.as_str()));
 }
 
-#[cfg(unix)]
 #[test]
 fn use_existing_credentials_accepts_a_credential_process() {
     let mut bench = Bench::new();
@@ -114,7 +108,6 @@ fn use_existing_credentials_accepts_a_credential_process() {
     assert_eq!(calls[0].caller_access_key.as_deref(), Some(key.as_str()));
 }
 
-#[cfg(unix)]
 #[test]
 fn a_failing_credential_process_shows_its_error_and_exports_nothing() {
     let mut bench = Bench::new();
@@ -142,7 +135,6 @@ fn a_failing_credential_process_shows_its_error_and_exports_nothing() {
     assert!(bench.sts.requests().is_empty());
 }
 
-#[cfg(unix)]
 #[test]
 fn a_credential_process_printing_invalid_json_is_refused() {
     let mut bench = Bench::new();

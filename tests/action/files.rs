@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use testbench::runner::Job;
 
-use crate::support::{Bench, REGION, ROLE, assert_failed_with};
+use crate::support::{Bench, REGION, ROLE};
 
 #[test]
 fn one_new_profile_file_named_two_ways_keeps_both_sections() {
@@ -51,7 +51,7 @@ fn denied_with_trust_policy_file(file: &str, reason: &str) {
             .timeout(Duration::from_secs(20))
     });
     assert!(!result.timed_out, "the step hung on {file}");
-    assert_failed_with(&result, &["AccessDenied"]);
+    crate::support::assert_failed_with(&result, &["AccessDenied"]);
     assert!(
         result
             .log()
@@ -96,7 +96,7 @@ const FULL: &str = "/dev/full";
 fn a_full_disk_for_outputs_leaves_no_credentials_in_the_environment() {
     let mut bench = Bench::new();
     let result = bench.run(|s| s.env("GITHUB_OUTPUT", FULL));
-    assert_failed_with(&result, &["Could not write GITHUB_OUTPUT", FULL]);
+    crate::support::assert_failed_with(&result, &["Could not write GITHUB_OUTPUT", FULL]);
     assert!(result.state.is_empty());
     assert!(bench.job.env().is_empty(), "{:?}", bench.job.env());
 }
@@ -112,7 +112,7 @@ fn a_full_disk_for_state_leaves_no_profile_and_no_environment() {
             .with("output-credentials", "true")
             .env("GITHUB_STATE", FULL)
     });
-    assert_failed_with(&result, &["Could not write GITHUB_STATE", FULL]);
+    crate::support::assert_failed_with(&result, &["Could not write GITHUB_STATE", FULL]);
     assert!(
         !credentials.exists() && !config.exists(),
         "no live session left in ~/.aws"
@@ -127,7 +127,7 @@ fn a_full_disk_for_state_leaves_no_profile_and_no_environment() {
             .with("overwrite-aws-profile", "true")
             .env("GITHUB_STATE", FULL)
     });
-    assert_failed_with(&result, &["Could not write GITHUB_STATE"]);
+    crate::support::assert_failed_with(&result, &["Could not write GITHUB_STATE"]);
     assert_eq!(
         fs::read_to_string(&credentials).unwrap(),
         "[ci]\naws_access_key_id = OLD\n"
@@ -241,6 +241,7 @@ fn concurrent_steps_sharing_a_home_keep_every_profile() {
                         .step(&bench.action)
                         .env("AWS_EC2_METADATA_DISABLED", "true")
                         .env("HOME", home)
+                        .env("USERPROFILE", home)
                         .id_token(&bench.github)
                         .with("role-to-assume", ROLE)
                         .with("aws-region", REGION)
