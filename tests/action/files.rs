@@ -8,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use testbench::runner::Job;
+use testbench::sts::Fault;
 
 use crate::support::{Bench, REGION, ROLE};
 
@@ -290,4 +291,34 @@ fn concurrent_steps_sharing_a_home_keep_every_profile() {
         .map(|entry| entry.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_profile_write_that_fails_at_the_end_takes_back_the_runner_files() {
+    let mut bench = Bench::new();
+    let (credentials, config) = aws_files(&bench);
+    // Another job's step writes the same profile while STS answers slowly: the check at the start
+    // passed, the write at the end refuses.
+    bench.sts.fail_next(1, Fault::Slow(Duration::from_secs(2)));
+    let writer = thread::spawn({
+        let credentials = credentials.clone();
+        move || {
+            thread::sleep(Duration::from_millis(500));
+            fs::create_dir_all(credentials.parent().unwrap()).unwrap();
+            fs::write(&credentials, "[ci]\nk = theirs\n").unwrap();
+        }
+    });
+    let result = bench.run(|s| {
+        s.with("aws-profile", "ci")
+            .with("output-env-credentials", "true")
+            .with("output-credentials", "true")
+    });
+    writer.join().unwrap();
+    crate::support::assert_failed_with(&result, &["Profile with name \"ci\" already exists"]);
+    assert!(result.state.is_empty(), "{:?}", result.state);
+    assert_eq!(
+        fs::read_to_string(&credentials).unwrap(),
+        "[ci]\nk = theirs\n"
+    );
+    assert!(!config.exists());
 }
