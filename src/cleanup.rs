@@ -1,16 +1,18 @@
 //! The post step, at the end of the job: remove the profile the main step wrote (its sections
-//! only; the main step left their names and files in `GITHUB_STATE`), and blank the variables
-//! it exported, as the original does (the runner cannot unset a variable; the SDKs treat empty
-//! as unset).
+//! only; the main step left their names and files in `GITHUB_STATE`), or put back the one it
+//! replaced under `overwrite-aws-profile` (kept under `RUNNER_TEMP` until now), and blank the
+//! variables it exported, as the original does (the runner cannot unset a variable; the SDKs
+//! treat empty as unset).
 
 use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::export::{
-    CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE, write_all,
+    CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE,
+    STATE_PROFILE_KEPT, write_all,
 };
 use crate::inputs::Inputs;
-use crate::profiles::{self, ProfileFiles};
+use crate::profiles::{self, Previous, ProfileFiles};
 use crate::runner::{self, FileCommand, FileWrites};
 
 pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
@@ -24,8 +26,13 @@ pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<()
             credentials: PathBuf::from(credentials),
             config: PathBuf::from(config),
         };
-        profiles::remove(&files, &name)?;
-        runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
+        match state(STATE_PROFILE_KEPT).map(PathBuf::from) {
+            None => {
+                profiles::remove(&files, &name)?;
+                runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
+            }
+            Some(kept) => restore(&files, &name, &kept)?,
+        }
     }
 
     let profile = inputs.get("aws-profile");
@@ -40,4 +47,34 @@ pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<()
         env.set("AWS_PROFILE", "");
     }
     write_all(&[env])
+}
+
+/// Puts back the profile the main step replaced, then deletes the copy it kept.
+fn restore(files: &ProfileFiles, name: &str, kept: &std::path::Path) -> Result<(), Error> {
+    let previous = Previous::load(kept).map_err(|source| Error::ProfileIo {
+        profile: name.to_owned(),
+        action: "read the replaced profile kept in",
+        path: kept.display().to_string(),
+        source,
+    })?;
+    let Some(previous) = previous else {
+        // Nothing to put back: at least the job's credentials do not outlive it.
+        profiles::remove(files, name)?;
+        runner::warning(&format!(
+            "Removed the AWS profile '{name}' this job wrote; the profile it replaced was kept in \
+             {}, which is gone, so it could not be put back",
+            kept.display()
+        ));
+        return Ok(());
+    };
+    profiles::restore(files, name, &previous)?;
+    let _ = std::fs::remove_file(kept);
+    if previous == Previous::default() {
+        runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
+    } else {
+        runner::info(&format!(
+            "Put back the AWS profile '{name}' this job replaced"
+        ));
+    }
+    Ok(())
 }

@@ -117,9 +117,15 @@ impl RoleRef {
         match self {
             RoleRef::Arn(arn) => Some(arn.clone()),
             RoleRef::Name(name) => {
-                let mut parts = caller_arn?.split(':');
-                let partition = parts.nth(1)?;
-                let account = parts.nth(2)?;
+                let parts: Vec<&str> = caller_arn?.split(':').collect();
+                let (partition, account) = match parts[..] {
+                    ["arn", partition, _, _, account, _, ..]
+                        if is_partition(partition) && is_account_id(account) =>
+                    {
+                        (partition, account)
+                    }
+                    _ => return None,
+                };
                 Some(format!("arn:{partition}:iam::{account}:role/{name}"))
             }
         }
@@ -132,6 +138,9 @@ pub struct Profile {
     pub name: String,
     pub overwrite: bool,
     pub files: ProfileFiles,
+    /// With `overwrite`: where a replaced profile is kept for the post step to put back
+    /// (`RUNNER_TEMP`).
+    pub keep_in: Option<PathBuf>,
 }
 
 impl Config {
@@ -140,6 +149,7 @@ impl Config {
         inputs: &Inputs,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
+        inputs.check_utf8()?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs
             .get("aws-region")
@@ -148,7 +158,7 @@ impl Config {
             return Err(Error::input(
                 "aws-region",
                 format!(
-                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2, got '{region}'"
+                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
                 ),
             ));
         }
@@ -209,10 +219,17 @@ impl Config {
                 profiles::check_name(name).map_err(|problem| {
                     Error::input("aws-profile", format!("{problem}, got '{name}'"))
                 })?;
+                let keep_in = match overwrite_profile {
+                    false => None,
+                    true => Some(PathBuf::from(
+                        env("RUNNER_TEMP").ok_or(Error::RunnerEnv("RUNNER_TEMP"))?,
+                    )),
+                };
                 Some(Profile {
                     name: name.to_owned(),
                     overwrite: overwrite_profile,
                     files: ProfileFiles::locate(env)?,
+                    keep_in,
                 })
             }
         };
@@ -463,13 +480,13 @@ fn role_request(
     };
 
     let inline_session_policy = inputs.get("inline-session-policy").map(str::to_owned);
-    if let Some(policy) = &inline_session_policy {
-        if serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object()) {
-            return Err(Error::input(
-                "inline-session-policy",
-                "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
-            ));
-        }
+    if let Some(policy) = &inline_session_policy
+        && serde_json::from_str::<serde_json::Value>(policy).map_or(true, |v| !v.is_object())
+    {
+        return Err(Error::input(
+            "inline-session-policy",
+            "must be an IAM policy document: a JSON object like {\"Version\":\"2012-10-17\",\"Statement\":[…]}",
+        ));
     }
     let managed_session_policies: Vec<String> = inputs
         .lines("managed-session-policies")
@@ -567,9 +584,19 @@ fn user_agent_metadata(env: &impl Fn(&str) -> Option<String>) -> (Vec<String>, V
     (metadata, warnings)
 }
 
+/// A region's shape: lower-case words and numbers joined by single hyphens, starting with a
+/// letter and ending with a number (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
 fn is_region(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let parts: Vec<&str> = s.split('-').collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    parts.len() >= 2
+        && parts.iter().all(word)
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_account_id(s: &str) -> bool {
@@ -696,6 +723,7 @@ fn http_url(s: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::path::Path;
 
     mod bad_inputs;
 
@@ -722,6 +750,7 @@ mod tests {
             ("GITHUB_SHA", "abc"),
             ("GITHUB_RUN_ID", "42"),
             ("HOME", "/home/runner"),
+            ("RUNNER_TEMP", "/home/runner/work/_temp"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -787,6 +816,115 @@ mod tests {
             error(&[("INPUT_AWS-REGION", "US-EAST-2")])
                 .starts_with("Input 'aws-region' must be a region name")
         );
+    }
+
+    #[test]
+    fn region_must_have_a_region_shape() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-2",
+            "ap-southeast-5",
+            "il-central-1",
+            "mx-central-1",
+            "me-south-1",
+            "ca-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+            "us-isof-south-1",
+            "eusc-de-east-1",
+        ] {
+            assert_eq!(config(&[("INPUT_AWS-REGION", good)]).unwrap().region, good);
+        }
+        for bad in [
+            "---",
+            "-",
+            "us",
+            "us-",
+            "-us-east-1",
+            "us--east-1",
+            "us-east-",
+            "us-east",
+            "1-east-1",
+            "us-east-1-",
+            "US-EAST-1",
+            "us_east_1",
+            "us-east-1a",
+        ] {
+            assert!(
+                error(&[("INPUT_AWS-REGION", bad)])
+                    .starts_with("Input 'aws-region' must be a region name"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn profile_names_with_control_characters_are_refused() {
+        for (name, problem) in [
+            ("a\u{1}b", "must not contain control characters"),
+            ("ci\u{7f}", "must not contain control characters"),
+            ("ci\u{1b}[31m", "must not contain control characters"),
+            ("a\tb", "must not contain whitespace"),
+        ] {
+            assert_eq!(
+                error(&[("INPUT_AWS-PROFILE", name)]),
+                format!("Input 'aws-profile' {problem}, got '{name}'"),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_that_are_not_utf8_are_refused() {
+        let mut env: BTreeMap<String, std::ffi::OsString> = [
+            ("INPUT_AWS-REGION", "us-east-2"),
+            ("GITHUB_ENV", "/tmp/env"),
+            ("GITHUB_OUTPUT", "/tmp/out"),
+            ("GITHUB_STATE", "/tmp/state"),
+            ("HOME", "/home/runner"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.into()))
+        .collect();
+        let not_utf8 = || {
+            #[cfg(unix)]
+            {
+                use std::os::unix::ffi::OsStringExt;
+                std::ffi::OsString::from_vec(b"111122223333,\xff".to_vec())
+            }
+            #[cfg(windows)]
+            {
+                use std::os::windows::ffi::OsStringExt;
+                std::ffi::OsString::from_wide(&[0x31, 0xd800])
+            }
+        };
+        let run = |env: &BTreeMap<String, std::ffi::OsString>| {
+            let inputs = Inputs::from_os_lookup(|name| env.get(name).cloned());
+            Config::from_inputs(&inputs, |name| {
+                env.get(name).and_then(|v| v.to_str()).map(str::to_owned)
+            })
+        };
+        assert!(run(&env).is_ok());
+        for (variable, input) in [
+            ("INPUT_ALLOWED-ACCOUNT-IDS", "allowed-account-ids"),
+            ("INPUT_AWS-PROFILE", "aws-profile"),
+            ("ROLE_SESSION_NAME", "role-session-name"),
+        ] {
+            let mut env = env.clone();
+            env.insert(variable.into(), not_utf8());
+            assert_eq!(
+                run(&env).unwrap_err().to_string(),
+                format!("Input '{input}' is not valid UTF-8 text (in {variable})"),
+            );
+        }
+        // A fallback variable that is not used does not matter.
+        env.insert("INPUT_ROLE-SESSION-NAME".into(), "mine".into());
+        env.insert("ROLE_SESSION_NAME".into(), not_utf8());
+        assert!(run(&env).is_ok());
     }
 
     #[test]
@@ -978,6 +1116,15 @@ mod tests {
             Some("arn:aws-cn:iam::123456789012:role/deploy")
         );
         assert_eq!(role(&c).role.arn(None), None);
+        for caller in [
+            "not-an-arn",
+            "arn:aws",
+            "arn:aws:sts::12345:assumed-role/x/y",
+            "arn:<b>:sts::123456789012:assumed-role/x/y",
+            "urn:aws:sts::123456789012:assumed-role/x/y",
+        ] {
+            assert_eq!(role(&c).role.arn(Some(caller)), None, "{caller}");
+        }
         assert!(error(&[("INPUT_ROLE-TO-ASSUME", "deploy")]).contains("with a web identity"));
     }
 
@@ -1026,6 +1173,20 @@ mod tests {
         .unwrap();
         let profile = c.profile.as_ref().unwrap();
         assert_eq!((profile.name.as_str(), profile.overwrite), ("ci", true));
+        assert_eq!(
+            profile.keep_in.as_deref(),
+            Some(Path::new("/home/runner/work/_temp"))
+        );
+        assert_eq!(
+            error(&[
+                ("INPUT_AWS-PROFILE", "ci"),
+                ("INPUT_OVERWRITE-AWS-PROFILE", "true"),
+                ("RUNNER_TEMP", ""),
+            ]),
+            "RUNNER_TEMP is not set: run this action as a step of a GitHub Actions job"
+        );
+        let c = config(&[("INPUT_AWS-PROFILE", "ci"), ("RUNNER_TEMP", "")]).unwrap();
+        assert_eq!(c.profile.unwrap().keep_in, None);
         assert!(
             !c.output_env_credentials,
             "profile mode keeps credentials out of the environment"

@@ -5,7 +5,6 @@
 
 use crate::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
-use crate::explain;
 use crate::github::Claims;
 use crate::markdown;
 use crate::runner;
@@ -92,9 +91,9 @@ fn diagnose(failure: &StsFailure) -> Vec<String> {
     {
         lines.push(format!("Fix: {fix}"));
     }
-    if let Some(path) = &failure.trust_policy_file {
-        lines.push(format!("The trust policy in {}:", path.display()));
-        match explain::evaluate_file(path, &claims.0) {
+    if let Some(policy) = &failure.trust_policy {
+        lines.push(format!("The trust policy in {}:", policy.path.display()));
+        match policy.evaluate(&claims.0) {
             Ok(evaluation) => {
                 lines.extend(evaluation.to_string().lines().map(|l| format!("  {l}")))
             }
@@ -148,7 +147,7 @@ mod tests {
                 serde_json::Value::Object(map) => Some(Claims(map)),
                 _ => None,
             },
-            trust_policy_file: None,
+            trust_policy: None,
             job_summary: false,
         }
     }

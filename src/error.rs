@@ -1,8 +1,8 @@
 //! The one error type of the action. Every failure ends as one of these, and `main` turns it into
 //! the single `::error::` line and exit code 1. Messages say what is wrong and what is allowed.
 
+use crate::explain::TrustPolicy;
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::github::Claims;
 use crate::retry::Spent;
@@ -165,8 +165,9 @@ pub struct StsFailure {
     pub spent: Spent,
     /// The claims of the web identity token STS judged, to explain a denial.
     pub claims: Option<Claims>,
-    /// The role's trust policy to check the claims against (`trust-policy-file`).
-    pub trust_policy_file: Option<PathBuf>,
+    /// The role's trust policy to check the claims against (`trust-policy-file`), read while
+    /// the step's time limit still applies.
+    pub trust_policy: Option<TrustPolicy>,
     /// Also explain the failure in the job summary.
     pub job_summary: bool,
 }

@@ -3,12 +3,14 @@
 //! (a JSON object or a raw JWT, whose payload is read but never printed) or from the command
 //! line. Exit code 0: allowed, 1: denied, 2: the input cannot be used.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::Value;
 
+use crate::files::{self, Limit};
 use crate::github;
 use crate::policy::{self, Claims, Evaluation};
 use crate::runner;
@@ -19,9 +21,21 @@ const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
 /// The issuer of github.com's tokens, for claims given on the command line.
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-/// Runs `explain` with the arguments after its name.
-pub fn main(args: &[String]) -> ExitCode {
-    ExitCode::from(run(args, &mut std::io::stdout(), &mut std::io::stderr()))
+/// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
+pub fn main(args: &[OsString]) -> ExitCode {
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match args
+        .iter()
+        .map(|arg| arg.to_str().map(str::to_owned).ok_or(arg))
+        .collect::<Result<Vec<String>, _>>()
+    {
+        Ok(args) => run(&args, &mut out, &mut err),
+        Err(arg) => usage_error(
+            &format!("argument {} is not UTF-8 text", arg.to_string_lossy()),
+            &mut err,
+        ),
+    };
+    ExitCode::from(code)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
@@ -40,25 +54,66 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
             }
             if evaluation.allowed { 0 } else { 1 }
         }
-        Err(problem) => {
-            let _ = writeln!(err, "error: {problem}\n{USAGE}");
-            2
-        }
+        Err(problem) => usage_error(&problem, err),
     }
+}
+
+/// Prints `problem` and the usage; exit code 2.
+fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
+    let _ = writeln!(err, "error: {problem}\n{USAGE}");
+    2
 }
 
 /// Reads the trust policy in `path` (the document itself, or `aws iam get-role`'s output) and
 /// evaluates it for `claims`. `Err` is a one-line reason.
 pub fn evaluate_file(path: &Path, claims: &Claims) -> Result<Evaluation, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read trust policy {}: {e}", path.display()))?;
-    let mut document: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("trust policy {} is not valid JSON: {e}", path.display()))?;
-    if let Some(inner) = document.pointer_mut("/Role/AssumeRolePolicyDocument") {
-        document = inner.take();
+    TrustPolicy::read(path).evaluate(claims)
+}
+
+/// A trust policy file, read and parsed, or why it could not be.
+#[derive(Debug)]
+pub struct TrustPolicy {
+    pub path: PathBuf,
+    document: Result<Value, String>,
+}
+
+impl TrustPolicy {
+    pub fn read(path: &Path) -> TrustPolicy {
+        TrustPolicy {
+            path: path.to_owned(),
+            document: Self::document(path),
+        }
     }
-    policy::evaluate(&document, claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
-        .map_err(|e| format!("trust policy {}: {e}", path.display()))
+
+    fn document(path: &Path) -> Result<Value, String> {
+        let text = read_text("trust policy", path)?;
+        let mut document: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("trust policy {} is not valid JSON: {e}", path.display()))?;
+        if let Some(inner) = document.pointer_mut("/Role/AssumeRolePolicyDocument") {
+            document = inner.take();
+        }
+        Ok(document)
+    }
+
+    /// Evaluates the policy for `claims`. `Err` is a one-line reason.
+    pub fn evaluate(&self, claims: &Claims) -> Result<Evaluation, String> {
+        let document = self.document.as_ref().map_err(Clone::clone)?;
+        policy::evaluate(document, claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
+            .map_err(|e| format!("trust policy {}: {e}", self.path.display()))
+    }
+}
+
+/// A file given to `explain` or as `trust-policy-file`, as text, by the rules of any file given
+/// as an input: a regular file, not through a link, at most 1 MiB.
+fn read_text(what: &str, path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    match files::read_regular(path, false, Limit::InputFile) {
+        Ok(Some(bytes)) => {
+            String::from_utf8(bytes).map_err(|_| format!("{what} {shown} is not UTF-8 text"))
+        }
+        Ok(None) => Err(format!("cannot read {what} {shown}: it does not exist")),
+        Err(e) => Err(format!("cannot read {what} {shown}: {e}")),
+    }
 }
 
 /// What the command line asks for.
@@ -166,8 +221,7 @@ fn once(slot: &mut Option<String>, flag: &str, value: &str) -> Result<(), String
 /// The claims in `path`: a JSON object, or a JWT whose payload is one.
 fn read_claims(path: &Path) -> Result<Claims, String> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read claims file {shown}: {e}"))?;
+    let text = read_text("claims file", path)?;
     let text = text.trim();
     let is_jwt = text.split('.').count() == 3
         && text

@@ -1,6 +1,8 @@
 //! What a successful run leaves for later steps: environment variables, outputs and the profile
 //! files. Values are masked the moment they are planned, gathered completely, and written only
-//! when every check has passed: profile files first, then `GITHUB_ENV` and `GITHUB_OUTPUT`.
+//! when every check has passed, all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
+//! are appended to in turn, then the profile files replaced; when one of them fails, the runner
+//! files already appended to are cut back to their length before.
 
 use crate::config::Config;
 use crate::error::Error;
@@ -56,6 +58,8 @@ impl Output {
 pub const STATE_PROFILE: &str = "profile";
 pub const STATE_CREDENTIALS_FILE: &str = "credentials_file";
 pub const STATE_CONFIG_FILE: &str = "config_file";
+/// Where the profile that `overwrite-aws-profile` replaced is kept, for the post step to put back.
+pub const STATE_PROFILE_KEPT: &str = "profile_kept";
 
 /// Everything to write at the end of a successful run.
 pub struct Plan<'c> {
@@ -164,22 +168,33 @@ impl<'c> Plan<'c> {
         self.summary = Some(markdown);
     }
 
-    /// Writes everything: the runner's files are rendered and opened first, then the profile
-    /// files are written, then the runner's files, then the job summary.
+    /// Writes everything: the runner's files are rendered and opened first, then appended to,
+    /// then the profile files are written, then the job summary. A failure leaves none of the
+    /// runner's files and profile files changed.
     pub fn write(self) -> Result<(), Error> {
         let profile = self.config.profile.as_ref().zip(self.profile.as_ref());
         let mut state = FileWrites::new(FileCommand::State);
+        let mut keep = None;
         if let Some((profile, _)) = profile {
-            // The post step removes what is written, so it does not outlive the job.
+            // The post step removes what is written, so it does not outlive the job, and puts
+            // back what it replaced.
             state.set(STATE_PROFILE, &profile.name);
             state.set(
                 STATE_CREDENTIALS_FILE,
                 &profile.files.credentials.to_string_lossy(),
             );
             state.set(STATE_CONFIG_FILE, &profile.files.config.to_string_lossy());
+            if let Some(dir) = &profile.keep_in {
+                let path = dir.join(format!(
+                    "aws-oidc-credentials-{}.profile",
+                    runner::random_uuid()
+                ));
+                state.set(STATE_PROFILE_KEPT, &path.to_string_lossy());
+                keep = Some(path);
+            }
         }
         let writes = [self.env, self.outputs, state];
-        let ready = prepare(&writes)?;
+        let written = commit(prepare(&writes)?)?;
         if let Some((profile, creds)) = profile {
             let creds = ProfileCredentials {
                 access_key_id: &creds.access_key_id,
@@ -187,28 +202,33 @@ impl<'c> Plan<'c> {
                 session_token: creds.session_token.as_deref(),
             };
             runner::info(&format!("Writing credentials to profile: {}", profile.name));
-            profiles::write(
+            let result = profiles::write(
                 &profile.files,
                 &profile.name,
                 &creds,
                 &self.config.region,
                 profile.overwrite,
-            )?;
-        }
-        commit(ready)?;
-        if let Some(markdown) = &self.summary {
-            if let Err(e) = runner::append_summary(markdown) {
-                runner::warning(&format!("The job summary was not written: {e}"));
+                keep.as_deref(),
+            );
+            if let Err(error) = result {
+                undo(&written);
+                return Err(error);
             }
+        }
+        if let Some(markdown) = &self.summary
+            && let Err(e) = runner::append_summary(markdown)
+        {
+            runner::warning(&format!("The job summary was not written: {e}"));
         }
         Ok(())
     }
 }
 
 /// Renders and opens every file first, so that a value that cannot be written or a file that
-/// cannot be opened stops the run before any file is touched; then appends to each.
+/// cannot be opened stops the run before any file is touched; then appends to each, all or
+/// nothing.
 pub fn write_all(writes: &[FileWrites]) -> Result<(), Error> {
-    commit(prepare(writes)?)
+    commit(prepare(writes)?).map(drop)
 }
 
 /// A runner file, rendered and open.
@@ -223,9 +243,22 @@ fn prepare(writes: &[FileWrites]) -> Result<Vec<Ready<'_>>, Error> {
     Ok(ready)
 }
 
-fn commit(ready: Vec<Ready<'_>>) -> Result<(), Error> {
-    for (w, file, text) in ready {
-        w.write(file, &text)?;
+/// Appends to each file in turn; when one fails, those appended to before it are cut back (the
+/// failing one cuts itself back), so that none has changed.
+fn commit(ready: Vec<Ready<'_>>) -> Result<Vec<OpenFile>, Error> {
+    let mut written = Vec::with_capacity(ready.len());
+    for (w, mut file, text) in ready {
+        if let Err(error) = w.write(&mut file, &text) {
+            undo(&written);
+            return Err(error);
+        }
+        written.push(file);
     }
-    Ok(())
+    Ok(written)
+}
+
+fn undo(written: &[OpenFile]) {
+    for file in written {
+        file.undo();
+    }
 }

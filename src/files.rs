@@ -1,9 +1,29 @@
 //! Reading a file that must be a regular file reached without symbolic links: neither the file
-//! nor its directory may be a link, and what is opened must be what was checked.
+//! nor its directory may be a link, what is opened must be what was checked, and a file given as
+//! an input (a web identity token, a trust policy) is read only up to [`Limit::InputFile`].
 
+use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// How large a file may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A file given as an input: a token or a trust policy is a few KB; 1 MiB at most.
+    InputFile,
+    /// No limit (the profile files, which the action rewrites whole).
+    None,
+}
+
+impl Limit {
+    fn bytes(self) -> u64 {
+        match self {
+            Limit::InputFile => 1024 * 1024,
+            Limit::None => u64::MAX,
+        }
+    }
+}
 
 /// Why a file was not read.
 #[derive(Debug)]
@@ -20,6 +40,16 @@ pub enum ReadError {
     },
 }
 
+/// The reason alone, for messages that name the file themselves.
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Refused { problem, .. } => f.write_str(problem),
+            ReadError::Io { action, source, .. } => write!(f, "could not {action} it: {source}"),
+        }
+    }
+}
+
 /// The directory a file is in.
 pub fn directory_of(path: &Path) -> &Path {
     match path.parent() {
@@ -29,8 +59,13 @@ pub fn directory_of(path: &Path) -> &Path {
 }
 
 /// Reads `path`; `None` if it does not exist. With `follow_links`, links are allowed (for paths
-/// a trusted system manages through links, like Kubernetes' projected tokens).
-pub fn read_regular(path: &Path, follow_links: bool) -> Result<Option<Vec<u8>>, ReadError> {
+/// a trusted system manages through links, like Kubernetes' projected tokens). A file larger
+/// than `limit` is refused.
+pub fn read_regular(
+    path: &Path,
+    follow_links: bool,
+    limit: Limit,
+) -> Result<Option<Vec<u8>>, ReadError> {
     let refuse = |path: &Path, problem| ReadError::Refused {
         path: path.to_path_buf(),
         problem,
@@ -57,32 +92,99 @@ pub fn read_regular(path: &Path, follow_links: bool) -> Result<Option<Vec<u8>>, 
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(io_error("inspect", directory, source)),
     }
-    let before = match inspect(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(io_error("inspect", path, source)),
-    };
-    if before.file_type().is_symlink() {
-        return Err(refuse(path, "path is a symbolic link"));
-    }
-    if !before.is_file() {
-        return Err(refuse(path, "path is not a regular file"));
-    }
-    let read_error = |source| io_error("read", path, source);
-    let mut file = File::open(path).map_err(read_error)?;
-    let opened = file.metadata().map_err(read_error)?;
-    if !opened.is_file() {
-        return Err(refuse(path, "path is not a regular file"));
-    }
-    #[cfg(unix)]
-    {
-        // The path was swapped for something else between the check and the open.
-        use std::os::unix::fs::MetadataExt;
-        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+    // A file replaced by a rename (another process rewriting it) between the check and the open
+    // is checked again; one swapped for a link or something else is refused then.
+    let mut attempts = 0;
+    let (file, opened) = loop {
+        let before = match inspect(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io_error("inspect", path, source)),
+        };
+        if before.file_type().is_symlink() {
             return Err(refuse(path, "path is a symbolic link"));
         }
+        if !before.is_file() {
+            return Err(refuse(path, "path is not a regular file"));
+        }
+        let read_error = |source| io_error("read", path, source);
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 10 => {
+                attempts += 1;
+                continue;
+            }
+            Err(e) => return Err(read_error(e)),
+        };
+        let opened = file.metadata().map_err(read_error)?;
+        if !opened.is_file() {
+            return Err(refuse(path, "path is not a regular file"));
+        }
+        #[cfg(unix)]
+        {
+            // The path was swapped for something else between the check and the open.
+            use std::os::unix::fs::MetadataExt;
+            if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+                if attempts < 10 {
+                    attempts += 1;
+                    continue;
+                }
+                return Err(refuse(path, "path is a symbolic link"));
+            }
+        }
+        break (file, opened);
+    };
+    let read_error = |source| io_error("read", path, source);
+    let too_large = || {
+        refuse(
+            path,
+            "file is larger than 1 MiB, the limit for an input file",
+        )
+    };
+    let limit = limit.bytes();
+    if opened.len() > limit {
+        return Err(too_large());
     }
+    // A file that grows while it is read is cut at the limit, and refused.
     let mut content = Vec::new();
-    file.read_to_end(&mut content).map_err(read_error)?;
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(read_error)?;
+    if content.len() as u64 > limit {
+        return Err(too_large());
+    }
     Ok(Some(content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_renames_while_it_is_read_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, "[a]\n").unwrap();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let temp = dir.path().join(format!(".tmp{n}"));
+                    fs::write(&temp, "[a]\n").unwrap();
+                    fs::rename(&temp, &path).unwrap();
+                    n += 1;
+                }
+            });
+            let reads: Vec<_> = (0..2000)
+                .map(|_| read_regular(&path, false, Limit::None))
+                .collect();
+            stop.store(true, Ordering::Relaxed);
+            for read in reads {
+                assert_eq!(read.unwrap().as_deref(), Some(&b"[a]\n"[..]));
+            }
+        });
+    }
 }

@@ -3,6 +3,7 @@
 //! judges a value beyond its syntax class (boolean, lines); `config` turns them into typed values.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 
 use crate::error::Error;
 
@@ -79,41 +80,72 @@ const NO_PROXY_ENV: &[&str] = &["NO_PROXY", "no_proxy"];
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
     values: BTreeMap<&'static str, String>,
+    /// The first input whose variable holds text that is not UTF-8, and that variable.
+    not_utf8: Option<(&'static str, String)>,
 }
 
 impl Inputs {
     /// Reads the inputs from this process's environment.
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_os_lookup(|name| std::env::var_os(name))
     }
 
     /// Reads the inputs through `lookup`, which answers an environment variable's value.
+    #[cfg(test)]
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let non_empty = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+        Self::from_os_lookup(|name| lookup(name).map(OsString::from))
+    }
+
+    /// Reads the inputs through `lookup`, which answers an environment variable's raw value. A
+    /// value that is not UTF-8 is never taken as unset: [`Inputs::check_utf8`] reports it.
+    pub fn from_os_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Self {
+        let mut not_utf8 = Vec::new();
+        let mut non_empty = |input: &'static str, var: &str| match lookup(var)?.into_string() {
+            Ok(value) => Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+            Err(_) => {
+                not_utf8.push((input, var.to_owned()));
+                None
+            }
         };
         let mut values = BTreeMap::new();
+        // The inputs first, so that an input's own variable is the one reported.
         for &name in NAMES {
             let var = format!("INPUT_{}", name.replace(' ', "_").to_uppercase());
-            if let Some(value) = non_empty(&var) {
+            if let Some(value) = non_empty(name, &var) {
                 values.insert(name, value);
             }
         }
         let fallbacks = ENV_FALLBACKS
             .iter()
-            .map(|&(var, name)| (name, non_empty(var)))
+            .map(|&(var, name)| (name, vec![var]))
             .chain([
-                ("http-proxy", PROXY_ENV.iter().find_map(|v| non_empty(v))),
-                ("no-proxy", NO_PROXY_ENV.iter().find_map(|v| non_empty(v))),
+                ("http-proxy", PROXY_ENV.to_vec()),
+                ("no-proxy", NO_PROXY_ENV.to_vec()),
             ]);
-        for (name, value) in fallbacks {
-            if let Some(value) = value {
-                values.entry(name).or_insert(value);
+        for (name, vars) in fallbacks {
+            // A fallback is read only when the input itself is empty.
+            if values.contains_key(name) {
+                continue;
+            }
+            if let Some(value) = vars.iter().find_map(|var| non_empty(name, var)) {
+                values.insert(name, value);
             }
         }
-        Inputs { values }
+        Inputs {
+            values,
+            not_utf8: not_utf8.into_iter().next(),
+        }
+    }
+
+    /// Fails for an input whose variable is not UTF-8 text.
+    pub fn check_utf8(&self) -> Result<(), Error> {
+        match &self.not_utf8 {
+            None => Ok(()),
+            Some((input, var)) => Err(Error::input(
+                input,
+                format!("is not valid UTF-8 text (in {var})"),
+            )),
+        }
     }
 
     /// The value, if the input is set and not empty.

@@ -1,6 +1,7 @@
 //! The action's modules, as a library: the binary (`main.rs`) runs them, and the fuzz targets
 //! (`fuzz/`) call the parsers among them directly.
 
+pub mod ambient;
 pub mod answers;
 pub mod cleanup;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod files;
 pub mod github;
 pub mod http;
 pub mod inputs;
+pub mod lock;
 pub mod markdown;
 pub mod policy;
 pub mod profiles;

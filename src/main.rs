@@ -2,6 +2,7 @@
 //! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
 //! The modules live in the library (`lib.rs`).
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use aws_oidc_credentials::config::Config;
@@ -17,7 +18,14 @@ fn main() -> ExitCode {
         ));
         std::process::exit(1);
     }));
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if raw.first().is_some_and(|first| first == "explain") {
+        return explain::main(&raw[1..]);
+    }
+    let args: Vec<String> = raw
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => main_step(),
         ["post"] => cleanup::run(&Inputs::from_env(), |name| std::env::var(name).ok()),
@@ -25,7 +33,6 @@ fn main() -> ExitCode {
             println!("aws-oidc-credentials {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        ["explain", ..] => return explain::main(&args[1..]),
         _ => Err(Error::Usage(args)),
     };
     match result {

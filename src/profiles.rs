@@ -7,15 +7,21 @@
 //! keeps its header line where it is, drops only its `key = value` lines and puts the new ones
 //! right after the header; a new profile is appended after one blank line. Both files are
 //! checked (profile already there, symbolic links, non-regular files) before either is written,
-//! and each is replaced atomically by a private (0600) temporary file renamed over it. [`remove`]
-//! takes the profile out again the same way, for the post step.
+//! and each is replaced atomically by a private (0600) temporary file renamed over it; if the
+//! second cannot be replaced, the first gets its old content back. Each read-modify-write holds
+//! a lock beside each file ([`crate::lock`]), so that steps of concurrent jobs sharing a home
+//! directory do not lose each other's profiles. [`remove`] takes the profile out again the same
+//! way, for the post step, and [`restore`] puts back a profile that was replaced.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::files::{self, ReadError, directory_of};
+use crate::lock::FileLock;
 
 /// Where the two files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +76,8 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
         Err("must not be empty")
     } else if name.chars().any(char::is_whitespace) {
         Err("must not contain whitespace")
+    } else if name.chars().any(char::is_control) {
+        Err("must not contain control characters")
     } else if name.contains(['[', ']']) {
         Err("must not contain brackets")
     } else if name.contains(['/', '\\']) {
@@ -93,13 +101,16 @@ pub fn check_writable(files: &ProfileFiles, name: &str, overwrite: bool) -> Resu
     prepare(files, name, overwrite).map(|_| ())
 }
 
-/// Writes both sections, after the checks of [`check_writable`] on both files.
+/// Writes both sections, after the checks of [`check_writable`] on both files, holding both
+/// files' locks from before they are read until they are replaced. With `keep`, what the
+/// profile had before (see [`Previous`]) is saved there first, for [`restore`].
 pub fn write(
     files: &ProfileFiles,
     name: &str,
     creds: &ProfileCredentials<'_>,
     region: &str,
     overwrite: bool,
+    keep: Option<&Path>,
 ) -> Result<(), Error> {
     let mut credential_keys = vec![
         ("aws_access_key_id", creds.access_key_id),
@@ -118,20 +129,109 @@ pub fn write(
         }
     }
 
+    // Checked before the directories are made, then again once no other process can change
+    // the files until they are replaced.
+    prepare(files, name, overwrite)?;
+    for path in distinct(files) {
+        ensure_directory(name, path)?;
+    }
+    let _locks = lock(name, files)?;
     let targets = prepare(files, name, overwrite)?;
+    let mut previous = Previous::default();
     let mut changes = Vec::with_capacity(targets.len());
     for target in targets {
-        let mut content = target.content.unwrap_or_default();
+        let mut content = target.content.clone().unwrap_or_default();
         for &kind in &target.kinds {
             let keys: &[(&str, &str)] = match kind {
                 FileKind::Credentials => &credential_keys,
                 FileKind::Config => &config_keys,
             };
-            content = render(&content, kind, name, keys);
+            previous
+                .of_mut(kind)
+                .extend(sections_of(&content, kind, name));
+            content = set(&content, kind, name, keys);
         }
-        changes.push((target.path, Change::Replace(content)));
+        changes.push(Changed {
+            path: target.path,
+            change: Change::Replace(content),
+            original: target.content,
+        });
     }
-    apply(name, changes)
+    if let Some(keep) = keep {
+        previous
+            .save(keep)
+            .map_err(|source| io_error(name, "keep the replaced profile in", keep, source))?;
+    }
+    apply(name, changes).inspect_err(|_| {
+        if let Some(keep) = keep {
+            let _ = fs::remove_file(keep);
+        }
+    })
+}
+
+/// The profile as it was before [`write()`] replaced it: for each file kind, the `key = value`
+/// (and continuation) lines of each of its sections, in order; none where it had no section.
+/// [`restore`] puts them back.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Previous {
+    credentials: Vec<Vec<u8>>,
+    config: Vec<Vec<u8>>,
+}
+
+impl Previous {
+    fn of(&self, kind: FileKind) -> &[Vec<u8>] {
+        match kind {
+            FileKind::Credentials => &self.credentials,
+            FileKind::Config => &self.config,
+        }
+    }
+
+    fn of_mut(&mut self, kind: FileKind) -> &mut Vec<Vec<u8>> {
+        match kind {
+            FileKind::Credentials => &mut self.credentials,
+            FileKind::Config => &mut self.config,
+        }
+    }
+
+    /// Writes a new private (0600) file at `path`.
+    fn save(&self, path: &Path) -> io::Result<()> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path)?;
+        file.write_all(&serde_json::to_vec(self)?)?;
+        file.sync_all()
+    }
+
+    /// Reads what [`Previous::save`] wrote; `None` if there is no such file.
+    pub fn load(path: &Path) -> io::Result<Option<Previous>> {
+        match fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(io::Error::from),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Locks both files against other processes that rewrite them (steps of other jobs sharing the
+/// home directory), each file once and in one order, so that two processes never wait for each
+/// other. A file whose directory is missing has nothing to guard yet.
+fn lock(name: &str, files: &ProfileFiles) -> Result<Vec<FileLock>, Error> {
+    let mut paths = distinct(files);
+    paths.sort_by_cached_key(|path| resolved(path));
+    paths
+        .into_iter()
+        .filter(|path| {
+            fs::symlink_metadata(directory_of(path)).is_ok_and(|meta| meta.file_type().is_dir())
+        })
+        .map(|path| FileLock::acquire(path).map_err(|source| io_error(name, "lock", path, source)))
+        .collect()
 }
 
 /// Removes the profile's sections (written by the main step) from both files, for the post step:
@@ -148,16 +248,27 @@ pub fn write(
 /// plain one: a file that already ended with a blank line, or without a line ending, before the
 /// profile was appended ends with a single line ending after the removal.
 pub fn remove(files: &ProfileFiles, name: &str) -> Result<(), Error> {
+    restore(files, name, &Previous::default())
+}
+
+/// Takes out the profile [`write()`] wrote and puts back what it replaced, for the post step:
+/// in a file where the profile had sections before, each section's header stays and gets its
+/// old `key = value` lines back (comments and every other byte stay, as when writing); in a file
+/// where it had none, the sections go as [`remove`] takes them out.
+pub fn restore(files: &ProfileFiles, name: &str, previous: &Previous) -> Result<(), Error> {
     // The profile being there already is the point, not a reason to refuse.
+    prepare(files, name, true)?;
+    let _locks = lock(name, files)?;
     let targets = prepare(files, name, true)?;
     let mut changes = Vec::with_capacity(targets.len());
     for target in targets {
-        let Some(original) = target.content else {
-            continue;
-        };
+        let original = target.content.clone().unwrap_or_default();
         let mut content = original.clone();
         for &kind in &target.kinds {
-            content = strip(&content, kind, name);
+            content = match previous.of(kind) {
+                [] => strip(&content, kind, name),
+                sections => render(&content, kind, name, sections),
+            };
         }
         if content == original {
             continue;
@@ -167,9 +278,20 @@ pub fn remove(files: &ProfileFiles, name: &str) -> Result<(), Error> {
         } else {
             Change::Replace(content)
         };
-        changes.push((target.path, change));
+        changes.push(Changed {
+            path: target.path,
+            change,
+            original: target.content,
+        });
     }
     apply(name, changes)
+}
+
+/// One file's change, and what it held before (`None`: it did not exist).
+struct Changed {
+    path: PathBuf,
+    change: Change,
+    original: Option<Vec<u8>>,
 }
 
 /// What becomes of one file.
@@ -180,19 +302,21 @@ enum Change {
     Delete,
 }
 
-/// Makes the changes, shared by [`write()`] and [`remove`]: every directory is made and every new
-/// content fully written and synced beside its file before any file is replaced or deleted; then
-/// each file is replaced atomically (or deleted), in order.
-fn apply(name: &str, changes: Vec<(PathBuf, Change)>) -> Result<(), Error> {
-    for (path, change) in &changes {
-        if let Change::Replace(_) = change {
-            ensure_directory(name, path)?;
+/// Makes the changes, shared by [`write()`] and [`restore`]: every directory is made and every
+/// new content fully written and synced beside its file before any file is replaced or deleted;
+/// then each file is replaced atomically (or deleted), in order. If one cannot be, the files
+/// changed before it get their old content back, so that both change or neither does.
+fn apply(name: &str, changes: Vec<Changed>) -> Result<(), Error> {
+    for changed in &changes {
+        if let Change::Replace(_) = changed.change {
+            ensure_directory(name, &changed.path)?;
         }
     }
     // Each file with its staged replacement, or `None` to delete it.
     let mut steps = Vec::with_capacity(changes.len());
-    for (path, change) in &changes {
-        let staged = match change {
+    for changed in &changes {
+        let path = &changed.path;
+        let staged = match &changed.change {
             Change::Replace(content) => {
                 let temp = Staged::create(path, content).map_err(|source| {
                     io_error(name, "write a temporary file beside", path, source)
@@ -201,21 +325,47 @@ fn apply(name: &str, changes: Vec<(PathBuf, Change)>) -> Result<(), Error> {
             }
             Change::Delete => None,
         };
-        steps.push((path, staged));
+        steps.push((changed, staged));
     }
-    for (path, staged) in steps {
-        match staged {
+    let mut done: Vec<&Changed> = Vec::with_capacity(steps.len());
+    for (changed, staged) in steps {
+        let path = &changed.path;
+        let result = match staged {
             Some((temp, content)) => temp
                 .commit(content)
-                .map_err(|source| io_error(name, "replace", path, source))?,
+                .map_err(|source| io_error(name, "replace", path, source)),
             None => match fs::remove_file(path) {
-                Ok(()) => sync_directory(path),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(source) => return Err(io_error(name, "delete", path, source)),
+                Ok(()) => {
+                    sync_directory(path);
+                    Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                Err(source) => Err(io_error(name, "delete", path, source)),
             },
+        };
+        if let Err(error) = result {
+            for changed in done {
+                undo(changed);
+            }
+            return Err(error);
         }
+        done.push(changed);
     }
     Ok(())
+}
+
+/// Gives a changed file its old content back (best effort: this runs after another failure).
+fn undo(changed: &Changed) {
+    match &changed.original {
+        Some(content) => {
+            if let Ok(temp) = Staged::create(&changed.path, content) {
+                let _ = temp.commit(content);
+            }
+        }
+        None => {
+            let _ = fs::remove_file(&changed.path);
+        }
+    }
 }
 
 /// Makes a rename or deletion in the file's directory durable (on Unix; best effort).
@@ -312,19 +462,52 @@ fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Targ
     Ok(targets)
 }
 
-/// Whether two paths are one file (the same path, or both resolving to the same place).
+/// The two files, or the one when both name it.
+fn distinct(files: &ProfileFiles) -> Vec<&PathBuf> {
+    if same_file(&files.credentials, &files.config) {
+        vec![&files.credentials]
+    } else {
+        vec![&files.credentials, &files.config]
+    }
+}
+
+/// Whether two paths are one file (the same path, or both resolving to the same place), also
+/// when the file or its directories do not exist yet.
 fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!(
-            (fs::canonicalize(a), fs::canonicalize(b)),
-            (Ok(a), Ok(b)) if a == b
-        )
+    a == b || resolved(a) == resolved(b)
+}
+
+/// Where `path` leads once its missing directories are made: its longest existing ancestor
+/// resolved by the file system (links, `..`), the missing rest appended with `.` and `..`
+/// resolved by name (directories this module makes are never links).
+fn resolved(path: &Path) -> PathBuf {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return path.to_path_buf();
+    };
+    let components: Vec<Component<'_>> = absolute.components().collect();
+    for existing in (1..=components.len()).rev() {
+        let Ok(mut real) = fs::canonicalize(components[..existing].iter().collect::<PathBuf>())
+        else {
+            continue;
+        };
+        for component in &components[existing..] {
+            match component {
+                Component::ParentDir => {
+                    real.pop();
+                }
+                Component::Normal(name) => real.push(name),
+                _ => {}
+            }
+        }
+        return real;
+    }
+    absolute
 }
 
 /// Reads a profile file, refusing symbolic links and anything but a regular file; `None` if it
 /// does not exist.
 fn read(profile: &str, path: &Path) -> Result<Option<Vec<u8>>, Error> {
-    files::read_regular(path, false).map_err(|e| match e {
+    files::read_regular(path, false, files::Limit::None).map_err(|e| match e {
         ReadError::Refused { path, problem } => refuse(profile, &path, problem),
         ReadError::Io {
             action,
@@ -527,33 +710,68 @@ pub fn has_section(content: &[u8], kind: FileKind, name: &str) -> bool {
 
 /// The file with the profile's section set to `keys`: the section's header stays where it is and
 /// its key lines are replaced, or a new section is appended; every other byte is kept.
-pub fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
+pub fn set(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)]) -> Vec<u8> {
     let eol = line_ending(content);
     let mut entries = Vec::new();
     for (key, value) in keys {
         entries.extend_from_slice(format!("{key} = {value}").as_bytes());
         entries.extend_from_slice(eol);
     }
+    render(content, kind, name, &[entries])
+}
 
-    let mut out = Vec::with_capacity(content.len() + entries.len() + 64);
+/// The `key = value` (and continuation) lines of each of the profile's sections, in order; a last
+/// line without a line ending gets the file's.
+fn sections_of(content: &[u8], kind: FileKind, name: &str) -> Vec<Vec<u8>> {
+    let eol = line_ending(content);
+    let mut sections: Vec<Vec<u8>> = Vec::new();
+    let mut inside = false;
+    for (text, ending) in lines(content) {
+        match classify(text) {
+            LineKind::Header(header) => {
+                inside = kind.owns(header, name);
+                if inside {
+                    sections.push(Vec::new());
+                }
+            }
+            LineKind::Entry if inside => {
+                if let Some(section) = sections.last_mut() {
+                    section.extend_from_slice(text);
+                    section.extend_from_slice(if ending.is_empty() { eol } else { ending });
+                }
+            }
+            _ => {}
+        }
+    }
+    sections
+}
+
+/// The file with the profile's sections set to `sections` (`key = value` lines, each with its
+/// line ending): each of the profile's section headers stays where it is, its key lines are
+/// replaced by the next of `sections` (by none once they run out), or, without a section, a new
+/// one with all of them is appended; every other byte is kept.
+fn render(content: &[u8], kind: FileKind, name: &str, sections: &[Vec<u8>]) -> Vec<u8> {
+    let eol = line_ending(content);
+    let mut out = Vec::with_capacity(content.len() + sections.concat().len() + 64);
     if has_section(content, kind, name) {
         let mut inside = false;
-        let mut written = false;
+        let mut next = sections.iter();
         for (text, ending) in lines(content) {
             match classify(text) {
                 LineKind::Header(header) => {
                     inside = kind.owns(header, name);
                     out.extend_from_slice(text);
-                    if inside && !written {
-                        out.extend_from_slice(if ending.is_empty() {
-                            completion(text, eol)
-                        } else {
-                            ending
-                        });
-                        out.extend_from_slice(&entries);
-                        written = true;
-                    } else {
-                        out.extend_from_slice(ending);
+                    let entries = if inside { next.next() } else { None };
+                    match entries.filter(|entries| !entries.is_empty()) {
+                        Some(entries) => {
+                            out.extend_from_slice(if ending.is_empty() {
+                                completion(text, eol)
+                            } else {
+                                ending
+                            });
+                            out.extend_from_slice(entries);
+                        }
+                        None => out.extend_from_slice(ending),
                     }
                 }
                 LineKind::Entry if inside => {}
@@ -580,7 +798,7 @@ pub fn render(content: &[u8], kind: FileKind, name: &str, keys: &[(&str, &str)])
     }
     out.extend_from_slice(kind.header(name).as_bytes());
     out.extend_from_slice(eol);
-    out.extend_from_slice(&entries);
+    out.extend_from_slice(&sections.concat());
     out
 }
 
@@ -615,10 +833,12 @@ pub fn strip(content: &[u8], kind: FileKind, name: &str) -> Vec<u8> {
             index += 1;
         }
         let mut kept_above = (0..header).rev().filter(|&above| keep[above]);
-        if let (Some(separator), Some(before)) = (kept_above.next(), kept_above.next()) {
-            if !keeps_comments && blank(separator) && !blank(before) {
-                keep[separator] = false;
-            }
+        if let (Some(separator), Some(before)) = (kept_above.next(), kept_above.next())
+            && !keeps_comments
+            && blank(separator)
+            && !blank(before)
+        {
+            keep[separator] = false;
         }
     }
 
@@ -687,7 +907,7 @@ mod tests {
     fn fresh_files_have_the_originals_format_and_private_modes() {
         let dir = tempfile::tempdir().unwrap();
         let files = files_in(dir.path());
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
@@ -710,7 +930,7 @@ mod tests {
             session_token: None,
             ..CREDS
         };
-        write(&files, "default", &creds, "eu-west-1", false).unwrap();
+        write(&files, "default", &creds, "eu-west-1", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[default]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n"
@@ -722,7 +942,7 @@ mod tests {
             session_token: Some(""),
             ..CREDS
         };
-        write(&files, "default", &creds, "eu-west-1", true).unwrap();
+        write(&files, "default", &creds, "eu-west-1", true, None).unwrap();
         assert!(!text(&files.credentials).contains("aws_session_token"));
     }
 
@@ -737,7 +957,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&files.config, fs::Permissions::from_mode(0o644)).unwrap();
         }
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             format!(
@@ -764,7 +984,7 @@ mod tests {
             session_token: None,
             ..CREDS
         };
-        write(&files, "ci", &creds, "us-east-2", true).unwrap();
+        write(&files, "ci", &creds, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[default]\naws_access_key_id = D\n\n[ ci ]   # ours\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n# keep me\n; and me\n\n[later]\nx = 1\n"
@@ -784,7 +1004,7 @@ mod tests {
             "[x]\na = 1\n[ci]",
             "[profile ci]\r\nregion = old",
         );
-        write(&files, "ci", &CREDS, "us-east-2", true).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[x]\na = 1\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
@@ -799,14 +1019,14 @@ mod tests {
     fn a_last_line_ending_in_a_lone_cr_is_completed_to_crlf() {
         // Found by fuzzing: setting the profile a second time changed the file again.
         let keys = [("k", "v")];
-        for (content, set) in [
+        for (content, expected) in [
             ("x ]\r", "x ]\r\n\r\n[dev]\r\nk = v\r\n"),
             ("[dev]\r", "[dev]\r\nk = v\r\n"),
             ("a\nb\r", "a\nb\r\n\n[dev]\nk = v\n"),
         ] {
-            let once = render(content.as_bytes(), FileKind::Credentials, "dev", &keys);
-            assert_eq!(String::from_utf8_lossy(&once), set, "{content:?}");
-            let twice = render(&once, FileKind::Credentials, "dev", &keys);
+            let once = set(content.as_bytes(), FileKind::Credentials, "dev", &keys);
+            assert_eq!(String::from_utf8_lossy(&once), expected, "{content:?}");
+            let twice = set(&once, FileKind::Credentials, "dev", &keys);
             assert_eq!(twice, once, "{content:?} set twice");
         }
     }
@@ -817,7 +1037,7 @@ mod tests {
         let credentials = "[ci]\naws_access_key_id = OLD\n";
         let config = "[profile other]\nregion = x\n";
         let files = existing(dir.path(), credentials, config);
-        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(matches!(&error, Error::ProfileExists { profile, path }
             if profile == "ci" && *path == files.credentials.display().to_string()));
         assert_eq!(
@@ -843,7 +1063,7 @@ mod tests {
         fs::create_dir_all(files.config.parent().unwrap()).unwrap();
         let config = "[profile   ci ]\nregion = x\n";
         fs::write(&files.config, config).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(matches!(&error, Error::ProfileExists { path, .. }
             if *path == files.config.display().to_string()));
         assert!(!files.credentials.exists());
@@ -862,7 +1082,7 @@ mod tests {
         let credentials = "[a]\r\nk = v\r\n";
         let config = "[profile ci]\r\nregion = old\r\n\r\n[default]\r\nregion = x\r\n";
         let files = existing(dir.path(), credentials, config);
-        write(&files, "ci", &CREDS, "us-east-2", true).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[a]\r\nk = v\r\n\r\n[ci]\r\naws_access_key_id = AKIA\r\naws_secret_access_key = SECRET\r\naws_session_token = TOKEN\r\n"
@@ -933,7 +1153,7 @@ mod tests {
             _ => None,
         };
         let files = ProfileFiles::locate(env).unwrap();
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert!(text(&credentials).starts_with("[ci]\naws_access_key_id = AKIA\n"));
         assert_eq!(text(&config), "[profile ci]\nregion = us-east-2\n");
         #[cfg(unix)]
@@ -952,7 +1172,7 @@ mod tests {
             credentials: path.clone(),
             config: path.clone(),
         };
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&path),
             "[x]\n\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
@@ -972,7 +1192,7 @@ mod tests {
         let files = files_in(dir.path());
         fs::create_dir_all(files.credentials.parent().unwrap()).unwrap();
         symlink(&elsewhere, &files.credentials).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", false).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "path is a symbolic link", path, .. }
             if *path == files.credentials.display().to_string())
@@ -997,7 +1217,7 @@ mod tests {
             credentials: dir.path().join("plain").join("credentials"),
             config: linked.join("config"),
         };
-        let error = write(&files, "ci", &CREDS, "us-east-2", true).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "parent directory is a symbolic link", path, .. }
             if *path == files.config.display().to_string())
@@ -1011,7 +1231,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = files_in(dir.path());
         fs::create_dir_all(&files.config).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", true).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "path is not a regular file", path, .. }
             if *path == files.config.display().to_string())
@@ -1048,7 +1268,7 @@ mod tests {
             session_token: Some("a\nregion = evil"),
             ..CREDS
         };
-        let error = write(&files, "ci", &creds, "us-east-2", false).unwrap_err();
+        let error = write(&files, "ci", &creds, "us-east-2", false, None).unwrap_err();
         assert!(matches!(
             error,
             Error::ProfileValue {
@@ -1056,7 +1276,7 @@ mod tests {
                 ..
             }
         ));
-        let error = write(&files, "ci", &CREDS, "us-east-2\r", false).unwrap_err();
+        let error = write(&files, "ci", &CREDS, "us-east-2\r", false, None).unwrap_err();
         assert!(matches!(error, Error::ProfileValue { key: "region", .. }));
         assert!(!files.credentials.parent().unwrap().exists());
     }
@@ -1092,7 +1312,7 @@ mod tests {
     fn assert_write_then_remove_restores(files: &ProfileFiles, name: &str) {
         let before = |path: &Path| fs::read(path).ok();
         let (credentials, config) = (before(&files.credentials), before(&files.config));
-        write(files, name, &CREDS, "us-east-2", false).unwrap();
+        write(files, name, &CREDS, "us-east-2", false, None).unwrap();
         assert!(check_writable(files, name, false).is_err());
         remove(files, name).unwrap();
         assert_eq!(before(&files.credentials), credentials, "{name}");
@@ -1120,7 +1340,7 @@ mod tests {
         // What cannot be told apart from a file ending with one line ending: a file ending with
         // one blank line, or with no line ending.
         let files = existing(dir.path(), "[a]\nk = v\n\n", "[a]\nregion = x");
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         remove(&files, "ci").unwrap();
         assert_eq!(text(&files.credentials), "[a]\nk = v\n");
         assert_eq!(text(&files.config), "[a]\nregion = x\n");
@@ -1138,7 +1358,7 @@ mod tests {
 
         // Blank lines alone are an empty file too.
         fs::write(&files.credentials, "\n\r\n  \n").unwrap();
-        write(&files, "ci", &CREDS, "us-east-2", false).unwrap();
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         remove(&files, "ci").unwrap();
         assert_eq!(fs::read_dir(directory).unwrap().count(), 0);
     }
@@ -1278,6 +1498,110 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    #[test]
+    fn restore_puts_back_what_write_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = dir.path().join("kept");
+        let credentials = "[a]\nk = 1\n\n[ci]\naws_access_key_id = OLD\n  continued\nlast = x";
+        let config = "[profile ci]\r\nregion = eu-west-1\r\n\r\n[profile b]\r\n";
+        let files = existing(dir.path(), credentials, config);
+        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        assert!(text(&files.credentials).contains("aws_secret_access_key = SECRET"));
+        #[cfg(unix)]
+        assert_eq!(mode(&keep), 0o600);
+        let previous = Previous::load(&keep).unwrap().unwrap();
+        assert_eq!(
+            previous,
+            Previous {
+                credentials: vec![b"aws_access_key_id = OLD\n  continued\nlast = x\n".to_vec()],
+                config: vec![b"region = eu-west-1\r\n".to_vec()],
+            }
+        );
+        restore(&files, "ci", &previous).unwrap();
+        // A last line without a line ending gets one.
+        assert_eq!(text(&files.credentials), format!("{credentials}\n"));
+        assert_eq!(text(&files.config), config);
+        assert_no_leftovers(&files);
+
+        // A comment inside the section stays, after the keys put back; a profile that was in
+        // one file only is removed from the other; a section without keys keeps none.
+        let files = existing(dir.path(), "[ci]\n# note\nk = v\n", "[x]\n");
+        let keep = dir.path().join("kept2");
+        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        let previous = Previous::load(&keep).unwrap().unwrap();
+        assert_eq!(previous.config, Vec::<Vec<u8>>::new());
+        restore(&files, "ci", &previous).unwrap();
+        assert_eq!(text(&files.credentials), "[ci]\nk = v\n# note\n");
+        assert_eq!(text(&files.config), "[x]\n");
+
+        let files = existing(dir.path(), "[ci]\n[ci]\nk = 2\n", "");
+        let keep = dir.path().join("kept3");
+        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        let previous = Previous::load(&keep).unwrap().unwrap();
+        restore(&files, "ci", &previous).unwrap();
+        assert_eq!(text(&files.credentials), "[ci]\n[ci]\nk = 2\n");
+        assert!(!files.config.exists());
+
+        assert_eq!(Previous::load(&dir.path().join("missing")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = existing(dir.path(), "[ci]\nk = v\n", "");
+        let keep = dir.path().join("kept");
+        let error = write(&files, "ci", &CREDS, "us-east-2", false, Some(&keep)).unwrap_err();
+        assert!(matches!(error, Error::ProfileExists { .. }));
+        assert!(!keep.exists());
+        // A kept copy is never written over.
+        fs::write(&keep, "x").unwrap();
+        let error = write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap_err();
+        assert!(matches!(error, Error::ProfileIo { .. }));
+        assert_eq!(text(&files.credentials), "[ci]\nk = v\n");
+    }
+
+    #[test]
+    fn one_new_file_named_two_ways_gets_both_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = ProfileFiles {
+            credentials: dir.path().join("aws"),
+            config: dir.path().join("sub").join("..").join("aws"),
+        };
+        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
+        );
+        assert!(matches!(
+            check_writable(&files, "ci", false),
+            Err(Error::ProfileExists { .. })
+        ));
+        remove(&files, "ci").unwrap();
+        assert!(!files.credentials.exists());
+
+        // The same through a missing directory that is named again by `..`, and `.`.
+        let files = ProfileFiles {
+            credentials: dir.path().join("new").join("aws"),
+            config: dir
+                .path()
+                .join("new")
+                .join("x")
+                .join("..")
+                .join(".")
+                .join("aws"),
+        };
+        assert_write_then_remove_restores(&files, "ci");
+        assert!(
+            !dir.path().join("new").join("x").exists(),
+            "one directory made"
+        );
+        assert!(same_file(&files.credentials, &files.config));
+        assert!(!same_file(
+            &files.credentials,
+            &dir.path().join("new").join("x").join("aws")
+        ));
+    }
+
     #[cfg(unix)]
     #[test]
     fn remove_refuses_symbolic_links_and_changes_nothing() {
@@ -1298,7 +1622,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            write(&files, "ci", &CREDS, "us-east-2", true)
+            write(&files, "ci", &CREDS, "us-east-2", true, None)
                 .unwrap_err()
                 .to_string()
         );

@@ -389,23 +389,33 @@ impl FileWrites {
     }
 
     /// Opens the runner's file for appending, so that every file can be opened before any is
-    /// written.
+    /// written, and notes its length.
     pub fn open(&self, path: &str) -> Result<OpenFile, Error> {
         let file = OpenOptions::new()
             .append(true)
             .open(path)
             .map_err(|source| self.io_error(path, source))?;
+        let length = file
+            .metadata()
+            .map_err(|source| self.io_error(path, source))?
+            .len();
         Ok(OpenFile {
             file,
             path: path.to_owned(),
+            length,
         })
     }
 
-    /// Appends rendered pairs to a file opened by [`FileWrites::open`].
-    pub fn write(&self, mut open: OpenFile, text: &str) -> Result<(), Error> {
+    /// Appends rendered pairs to a file opened by [`FileWrites::open`]. On failure the file is
+    /// cut back to its length before, as [`OpenFile::undo`] does.
+    pub fn write(&self, open: &mut OpenFile, text: &str) -> Result<(), Error> {
         open.file
             .write_all(text.as_bytes())
-            .map_err(|source| self.io_error(&open.path, source))
+            .and_then(|()| open.file.flush())
+            .map_err(|source| {
+                open.undo();
+                self.io_error(&open.path, source)
+            })
     }
 
     fn io_error(&self, path: &str, source: std::io::Error) -> Error {
@@ -421,10 +431,20 @@ impl FileWrites {
 pub struct OpenFile {
     file: std::fs::File,
     path: String,
+    /// Its length when opened.
+    length: u64,
+}
+
+impl OpenFile {
+    /// Cuts the file back to its length when opened, taking out what this step appended (best
+    /// effort: this runs after another failure).
+    pub fn undo(&self) {
+        let _ = self.file.set_len(self.length);
+    }
 }
 
 /// A random (version 4) UUID, as the toolkit uses for its delimiters.
-fn random_uuid() -> String {
+pub fn random_uuid() -> String {
     let mut b = [0u8; 16];
     // Without an OS random source there is no safe delimiter; this cannot happen on a runner.
     getrandom::fill(&mut b).expect("the operating system's random source is available");

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
+use crate::explain::TrustPolicy;
 use crate::export::Plan;
 use crate::github::{self, Claims, IdToken};
 use crate::http::{self, SdkHttpClient};
@@ -104,10 +105,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         return plan.write();
     };
 
-    let role_arn = role
-        .role
-        .arn(source_identity.as_ref().map(|i| i.arn.as_str()))
-        .expect("a role name is completed from the source identity");
+    let role_arn = role_arn(&role.role, source_identity.as_ref())?;
     let (assumed, claims) = match &config.source {
         Source::GithubOidc { request, audience } => {
             let method = Method::Oidc {
@@ -159,6 +157,23 @@ async fn main_step(config: &Config) -> Result<(), Error> {
         ("Token subject (sub)", &subject),
     ]);
     plan.write()
+}
+
+/// The role's ARN: as given, or a name completed with the partition and account of the source
+/// credentials' identity, which STS answered and so must be checked.
+fn role_arn(role: &RoleRef, source: Option<&Identity>) -> Result<String, Error> {
+    let caller = source.map(|identity| identity.arn.as_str());
+    role.arn(caller).ok_or_else(|| {
+        Error::input(
+            "role-to-assume",
+            format!(
+                "is a role name, completed with the partition and account of the source \
+                 credentials, but their identity '{}' is not an ARN with both: give the role's \
+                 full ARN",
+                caller.unwrap_or_default()
+            ),
+        )
+    })
 }
 
 /// How the credentials were had, for the job summary.
@@ -330,7 +345,7 @@ async fn assume(
                 message: e.message,
                 spent,
                 claims,
-                trust_policy_file: config.trust_policy_file.clone(),
+                trust_policy: config.trust_policy_file.as_deref().map(TrustPolicy::read),
                 job_summary: config.job_summary,
             })),
         })

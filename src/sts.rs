@@ -351,14 +351,8 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         verdict,
     };
     let chain = source_chain(&error);
-    if chain.contains("no providers in chain provided credentials") {
-        return transport(
-            NO_CREDENTIALS,
-            "no credentials in the environment, the shared profile files, a container role or \
-             an instance role"
-                .into(),
-            Verdict::Fail,
-        );
+    if let Some(message) = crate::ambient::explain(&chain) {
+        return transport(NO_CREDENTIALS, message, Verdict::Fail);
     }
     match &error {
         SdkError::ServiceError(e) => {

@@ -9,24 +9,25 @@ use crate::files::{self, ReadError};
 
 /// The token, without surrounding white space.
 pub fn read(path: &Path) -> Result<String, Error> {
-    let content = files::read_regular(path, is_kubernetes_token(path)).map_err(|e| {
-        Error::TokenFile(match e {
-            ReadError::Refused { path, problem } => {
-                format!(
-                    "Refusing web identity token file {} ({problem})",
+    let content = files::read_regular(path, is_kubernetes_token(path), files::Limit::InputFile)
+        .map_err(|e| {
+            Error::TokenFile(match e {
+                ReadError::Refused { path, problem } => {
+                    format!(
+                        "Refusing web identity token file {} ({problem})",
+                        path.display()
+                    )
+                }
+                ReadError::Io {
+                    action,
+                    path,
+                    source,
+                } => format!(
+                    "Could not {action} web identity token file {}: {source}",
                     path.display()
-                )
-            }
-            ReadError::Io {
-                action,
-                path,
-                source,
-            } => format!(
-                "Could not {action} web identity token file {}: {source}",
-                path.display()
-            ),
-        })
-    })?;
+                ),
+            })
+        })?;
     let Some(content) = content else {
         return Err(Error::TokenFile(format!(
             "Web identity token file does not exist: {}",
@@ -116,6 +117,29 @@ mod tests {
                     .contains("(parent directory is a symbolic link)")
             );
         }
+    }
+
+    #[test]
+    fn refuses_a_file_over_the_size_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "t".repeat(1024 * 1024)).unwrap();
+        assert_eq!(read(&path).unwrap().len(), 1024 * 1024);
+        std::fs::write(&path, "t".repeat(1024 * 1024 + 1)).unwrap();
+        assert_eq!(
+            read(&path).unwrap_err().to_string(),
+            format!(
+                "Refusing web identity token file {} (file is larger than 1 MiB, the limit for an input file)",
+                path.display()
+            )
+        );
+        #[cfg(unix)]
+        assert!(
+            read(Path::new("/dev/zero"))
+                .unwrap_err()
+                .to_string()
+                .contains("(path is not a regular file)")
+        );
     }
 
     #[test]

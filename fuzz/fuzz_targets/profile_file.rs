@@ -23,9 +23,9 @@ fuzz_target!(|data: &[u8]| {
         .filter(|name| profiles::check_name(name).is_ok())
         .unwrap_or("dev");
     for kind in [FileKind::Credentials, FileKind::Config] {
-        let set = profiles::render(content, kind, name, KEYS);
+        let set = profiles::set(content, kind, name, KEYS);
         assert!(profiles::has_section(&set, kind, name));
-        assert_eq!(profiles::render(&set, kind, name, KEYS), set, "set twice");
+        assert_eq!(profiles::set(&set, kind, name, KEYS), set, "set twice");
         let removed = profiles::strip(&set, kind, name);
         assert!(!profiles::has_section(&removed, kind, name));
     }

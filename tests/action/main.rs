@@ -1,7 +1,13 @@
 //! Integration tests: the real action (launcher and binary) run by the runner simulator.
 
+// Shell scripts and Unix paths.
+#[cfg(unix)]
+mod cli;
+#[cfg(unix)]
+mod credential_process;
 mod diagnosis;
 mod faults;
+mod files;
 mod hostile;
 mod modes;
 mod moto;

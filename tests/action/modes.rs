@@ -4,6 +4,7 @@
 use crate::support::{
     ACCOUNT, Bench, REGION, ROLE, assert_account_masked_first, assert_failed_with,
 };
+use testbench::http::{Request, Response, Server};
 use testbench::imds::Imds;
 use testbench::runner::Step;
 use testbench::sts::Fault;
@@ -172,6 +173,36 @@ fn mask_aws_account_id_masks_an_account_learned_from_the_caller() {
     });
     assert_failed_with(&result, &["AWS account ***", "allowed-account-ids"]);
     assert_account_masked_first(&result, false);
+}
+
+#[test]
+fn a_role_name_and_a_caller_arn_that_cannot_complete_it_fail_cleanly() {
+    // An endpoint whose GetCallerIdentity answer has no partition and account to complete with.
+    let sts = Server::start(|_: &Request| {
+        Response::new(200)
+            .header("Content-Type", "text/xml")
+            .body(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <GetCallerIdentityResult><Arn>not-an-arn</Arn><UserId>AIDAEXAMPLE</UserId>\
+                 <Account>111122223333</Account></GetCallerIdentityResult>\
+                 <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+                 </GetCallerIdentityResponse>",
+            )
+            .into()
+    });
+    let mut bench = Bench::new();
+    let (id, secret) = keys(&bench);
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "deploy")
+            .keys(&id, &secret)
+            .with("sts-endpoint", &sts.base_url())
+    });
+    assert_failed_with(&result, &["role-to-assume", "'not-an-arn'", "full ARN"]);
+    assert!(
+        !result.stdout.contains("internal error"),
+        "{}",
+        result.stdout
+    );
 }
 
 #[test]

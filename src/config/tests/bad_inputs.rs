@@ -20,22 +20,32 @@ const CASES: &[Case] = &[
     (
         "region: upper case",
         &[("INPUT_AWS-REGION", "US-EAST-2")],
-        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2, got 'US-EAST-2'",
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got 'US-EAST-2'",
     ),
     (
         "region: underscores",
         &[("INPUT_AWS-REGION", "us_east_2")],
-        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2, got 'us_east_2'",
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got 'us_east_2'",
     ),
     (
         "region: inner space",
         &[("INPUT_AWS-REGION", "us east 2")],
-        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2, got 'us east 2'",
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got 'us east 2'",
     ),
     (
         "region: a URL",
         &[("INPUT_AWS-REGION", "https://sts.us-east-2.amazonaws.com")],
-        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2, got 'https://sts.us-east-2.amazonaws.com'",
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got 'https://sts.us-east-2.amazonaws.com'",
+    ),
+    (
+        "region: hyphens only",
+        &[("INPUT_AWS-REGION", "---")],
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '---'",
+    ),
+    (
+        "region: no number at the end",
+        &[("INPUT_AWS-REGION", "us-east")],
+        "Input 'aws-region' must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got 'us-east'",
     ),
     (
         "boolean: output-env-credentials",
