@@ -48,7 +48,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let lookup = |name: &str| env.get(name).cloned();
-    match Config::from_inputs(&Inputs::from_lookup(lookup), lookup) {
+    match Config::from_inputs(
+        &Inputs::from_os_lookup(|name| lookup(name).map(Into::into)),
+        lookup,
+    ) {
         Ok(config) => {
             if let Some(role) = &config.role {
                 let caller = "arn:aws:sts::123456789012:assumed-role/source/session";

@@ -73,7 +73,11 @@ fn setup() -> &'static Setup {
             })
             .map(str::to_owned)
         };
-        let config = Config::from_inputs(&Inputs::from_lookup(env), env).expect("a valid setup");
+        let config = Config::from_inputs(
+            &Inputs::from_os_lookup(|name| env(name).map(Into::into)),
+            env,
+        )
+        .expect("a valid setup");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
