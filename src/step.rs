@@ -2,16 +2,18 @@
 //! Each stage gets the validated `Config`; nothing is written for later steps unless every
 //! stage succeeded.
 
+use crate::aws::http::{self, SdkHttpClient};
+use crate::aws::retry::Verdict;
+use crate::aws::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
+use crate::config::tags::SessionTags;
 use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::export::Plan;
-use crate::github::{self, Claims, IdToken};
-use crate::http::{self, SdkHttpClient};
-use crate::retry::Verdict;
-use crate::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
-use crate::tags::SessionTags;
-use crate::{profiles, runner, token_file};
+use crate::export::profiles;
+use crate::runner;
+use crate::source::github::{self, Claims, IdToken};
+use crate::source::token_file;
 
 /// Runs the main step under `action-timeout-s`, if set.
 pub async fn run(config: Config) -> Result<(), Error> {

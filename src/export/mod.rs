@@ -3,12 +3,19 @@
 //! when every check has passed, all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
 //! are appended to in turn, then the profile files replaced; when one of them fails, the runner
 //! files already appended to are cut back to their length before.
+//!
+//! The stage owns every write that outlives the step: the profile files ([`profiles`], under a
+//! [`lock`]) and their removal by the post step ([`cleanup`]).
 
+pub mod cleanup;
+pub mod lock;
+pub mod profiles;
+
+use crate::aws::sts::{Credentials, Identity};
 use crate::config::Config;
 use crate::error::Error;
-use crate::profiles::{self, ProfileCredentials};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
-use crate::sts::{Credentials, Identity};
+use profiles::ProfileCredentials;
 
 /// The variables the action owns in the job's environment.
 pub const CREDENTIAL_VARIABLES: [&str; 5] = [
@@ -162,7 +169,7 @@ impl<'c> Plan<'c> {
         }
         let mut markdown = String::from("### aws-oidc-credentials\n\n| | |\n|---|---|\n");
         for (name, value) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-            let value = crate::markdown::code(value);
+            let value = crate::runner::markdown::code(value);
             markdown.push_str(&format!("| {name} | {value} |\n"));
         }
         self.summary = Some(markdown);
