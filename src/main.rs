@@ -9,7 +9,7 @@ use aws_oidc_credentials::config::Config;
 use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::error::Error;
 use aws_oidc_credentials::explain::{self, diagnosis};
-use aws_oidc_credentials::export::cleanup;
+use aws_oidc_credentials::export::{self, cleanup};
 use aws_oidc_credentials::{runner, step};
 
 fn main() -> ExitCode {
@@ -56,5 +56,6 @@ fn main_step() -> Result<(), Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Runtime(e.to_string()))?;
-    runtime.block_on(step::run(config))
+    let outcome = runtime.block_on(step::run(&config))?;
+    export::write(&config, &outcome)
 }
