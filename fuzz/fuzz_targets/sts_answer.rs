@@ -1,6 +1,6 @@
 //! The STS answer parser: any HTTP status and body STS (or something in its place) answers
 //! becomes credentials or one sorted `StsError`, never a panic. The SDK deserialises the body;
-//! what is ours is what follows (`sts.rs`: the checks on the result, the error sorting and the
+//! what is ours is what follows (`aws::sts`: the checks on the result, the error sorting and the
 //! table of known answers). The fuzz input is a status selector byte, then the body.
 
 #![no_main]

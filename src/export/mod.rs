@@ -1,5 +1,5 @@
 //! What a successful run leaves for later steps: the main step's [`Outcome`] becomes environment
-//! variables, outputs, state, the profile files and the job summary, through [`write`] alone.
+//! variables, outputs, state, the profile files and the job summary, through [`write()`] alone.
 //! Values are masked (again: the main step masks them as soon as they are known), gathered
 //! completely, and written all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
 //! are appended to in turn, then the profile files replaced; when one of them fails, the runner
