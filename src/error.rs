@@ -4,8 +4,8 @@
 use crate::explain::TrustPolicy;
 use std::fmt;
 
-use crate::github::Claims;
-use crate::retry::Spent;
+use crate::aws::retry::Spent;
+use crate::source::github::Claims;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -180,7 +180,7 @@ impl fmt::Display for StsFailure {
             self.role_arn, self.via, self.code, self.message
         )?;
         // The one-line fix for the STS answers users meet most.
-        let hint = crate::answers::find(self.via, &self.code, &self.message)
+        let hint = crate::aws::answers::find(self.via, &self.code, &self.message)
             .and_then(|answer| answer.hint);
         if let Some(hint) = hint {
             write!(f, ". {hint}")?;

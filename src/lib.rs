@@ -1,27 +1,15 @@
 //! The action's modules, as a library: the binary (`main.rs`) runs them, and the fuzz targets
-//! (`fuzz/`) call the parsers among them directly.
+//! (`fuzz/`) call the parsers among them directly. They are grouped by stage, in the order the
+//! main step goes through them: the runner contract, the inputs and the one validated `Config`,
+//! the credential sources, AWS, the main step itself, and the export; `explain` says why a
+//! trust policy refused.
 
-pub mod ambient;
-pub mod answers;
-pub mod cleanup;
+pub mod aws;
 pub mod config;
-pub mod diagnosis;
 pub mod error;
 pub mod explain;
 pub mod export;
 pub mod files;
-pub mod github;
-pub mod http;
-pub mod inputs;
-pub mod lock;
-pub mod markdown;
-pub mod policy;
-pub mod profiles;
-pub mod proxy;
-pub mod retry;
 pub mod runner;
+pub mod source;
 pub mod step;
-pub mod sts;
-pub mod tags;
-pub mod tls;
-pub mod token_file;

@@ -6,9 +6,11 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use aws_oidc_credentials::config::Config;
+use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::error::Error;
-use aws_oidc_credentials::inputs::Inputs;
-use aws_oidc_credentials::{cleanup, diagnosis, explain, runner, step};
+use aws_oidc_credentials::explain::{self, diagnosis};
+use aws_oidc_credentials::export::{self, cleanup};
+use aws_oidc_credentials::{runner, step};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -54,5 +56,6 @@ fn main_step() -> Result<(), Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Runtime(e.to_string()))?;
-    runtime.block_on(step::run(config))
+    let outcome = runtime.block_on(step::run(&config))?;
+    export::write(&config, &outcome)
 }

@@ -1,38 +1,72 @@
-//! The main step: the source credentials, then the role, then the checks, then the export.
-//! Each stage gets the validated `Config`; nothing is written for later steps unless every
-//! stage succeeded.
+//! The main step: the source credentials, then the role, then the checks. Each stage gets the
+//! validated `Config`; the result is one [`Outcome`], which writes nothing: the export
+//! ([`crate::export::write`]) turns it into what later steps see, and nothing is written unless
+//! every stage succeeded.
 
+use crate::aws::http::{self, SdkHttpClient};
+use crate::aws::retry::Verdict;
+use crate::aws::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
+use crate::config::tags::SessionTags;
 use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
-use crate::export::Plan;
-use crate::github::{self, Claims, IdToken};
-use crate::http::{self, SdkHttpClient};
-use crate::retry::Verdict;
-use crate::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
-use crate::tags::SessionTags;
-use crate::{profiles, runner, token_file};
+use crate::export::{self, profiles};
+use crate::runner;
+use crate::source::github::{self, Claims, IdToken};
+use crate::source::token_file;
+
+/// What the main step had: the credentials for later steps, whose they are and how they were
+/// had. Every secret and (with `mask-aws-account-id`) account id in it is masked already.
+pub struct Outcome {
+    /// The credentials to export; `None` when there are none of ours (the valid ones already in
+    /// the environment, or the ambient chain's without a role).
+    pub credentials: Option<Credentials>,
+    /// Whose the credentials are, when known.
+    pub identity: Option<Identity>,
+    /// How they were had.
+    pub how: How,
+}
+
+/// How the main step had its credentials.
+pub enum How {
+    /// `use-existing-credentials`, and those in the environment are valid: nothing new.
+    Existing,
+    /// The source credentials themselves, without a role.
+    Source {
+        /// How, in words, for the job summary.
+        mode: &'static str,
+    },
+    /// A role assumed.
+    Role {
+        /// How, in words, for the job summary.
+        mode: &'static str,
+        role_arn: String,
+        session_name: String,
+        /// The GitHub token's `sub` claim, when a token was used and has one.
+        subject: Option<String>,
+    },
+}
 
 /// Runs the main step under `action-timeout-s`, if set.
-pub async fn run(config: Config) -> Result<(), Error> {
+pub async fn run(config: &Config) -> Result<Outcome, Error> {
     if let Some(RoleRef::Arn(arn)) = config.role.as_ref().map(|role| &role.role) {
-        mask_account(&config, arn, arn.split(':').nth(4).unwrap_or_default());
+        mask_account(config, arn, arn.split(':').nth(4).unwrap_or_default());
     }
     match config.timeout {
-        None => main_step(&config).await,
+        None => main_step(config).await,
         Some(limit) => {
             runner::info(&format!(
                 "Setting a global timeout of {} seconds for the action",
                 limit.as_secs()
             ));
-            tokio::time::timeout(limit, main_step(&config))
+            tokio::time::timeout(limit, main_step(config))
                 .await
                 .unwrap_or(Err(Error::Timeout(limit.as_secs())))
         }
     }
 }
 
-async fn main_step(config: &Config) -> Result<(), Error> {
+async fn main_step(config: &Config) -> Result<Outcome, Error> {
     for warning in &config.warnings {
         runner::warning(warning);
     }
@@ -48,14 +82,16 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     }
     let http = http::client(config.proxy.as_ref())?;
     let clients = Clients::new(config, SdkHttpClient::shared(http.clone())).await;
-    let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
-    let mut plan = Plan::new(config, session_token_in_env);
 
     if config.use_existing_credentials {
         let client = clients.client(Caller::DefaultChain);
         if sts::get_caller_identity(&client).await.is_ok() {
             runner::notice("Pre-existing credentials are valid. No need to generate new ones.");
-            return plan.write();
+            return Ok(Outcome {
+                credentials: None,
+                identity: None,
+                how: How::Existing,
+            });
         }
         runner::notice("No valid credentials exist. Running as normal.");
     }
@@ -65,7 +101,7 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     let keys = match &config.source {
         Source::AccessKeys(keys) => {
             let creds = Credentials::from(keys);
-            plan.credentials(&creds);
+            export::mask_credentials(&creds);
             Some(creds)
         }
         _ => None,
@@ -91,18 +127,12 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     let Some(role) = &config.role else {
         let identity = source_identity.expect("credentials without a role are identified");
         check_account(config, &identity)?;
-        if config.output_env_credentials || matches!(config.source, Source::Ambient) {
-            plan.identity(&identity);
-        }
         runner::info("Proceeding with IAM user credentials");
-        plan.profile(keys.as_ref());
-        plan.summary(&[
-            ("Credentials", mode(config)),
-            ("Identity", &identity.arn),
-            ("Account", &identity.account),
-            ("Region", &config.region),
-        ]);
-        return plan.write();
+        return Ok(Outcome {
+            credentials: keys,
+            identity: Some(identity),
+            how: How::Source { mode: mode(config) },
+        });
     };
 
     let role_arn = role_arn(&role.role, source_identity.as_ref())?;
@@ -129,34 +159,22 @@ async fn main_step(config: &Config) -> Result<(), Error> {
     };
     mask_account(config, &assumed.identity.arn, &assumed.identity.account);
     check_account(config, &assumed.identity)?;
-    plan.credentials(&assumed.credentials);
-    if config.output_env_credentials {
-        plan.identity(&assumed.identity);
-    }
+    export::mask_credentials(&assumed.credentials);
     // STS's text, so only once every mask is out.
     runner::info(&format!(
         "Authenticated as assumedRoleId {}",
         assumed.assumed_role_id
     ));
-    plan.profile(Some(&assumed.credentials));
-    let subject = claims.and_then(|c| c.text("sub")).unwrap_or_default();
-    plan.summary(&[
-        ("Credentials", mode(config)),
-        ("Role", &role_arn),
-        ("Session name", &role.session_name),
-        ("Account", &assumed.identity.account),
-        ("Region", &config.region),
-        (
-            "Expires",
-            assumed
-                .credentials
-                .expiration
-                .as_deref()
-                .unwrap_or_default(),
-        ),
-        ("Token subject (sub)", &subject),
-    ]);
-    plan.write()
+    Ok(Outcome {
+        credentials: Some(assumed.credentials),
+        identity: Some(assumed.identity),
+        how: How::Role {
+            mode: mode(config),
+            role_arn,
+            session_name: role.session_name.clone(),
+            subject: claims.and_then(|c| c.text("sub")),
+        },
+    })
 }
 
 /// The role's ARN: as given, or a name completed with the partition and account of the source

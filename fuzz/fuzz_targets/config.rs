@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use aws_oidc_credentials::config::Config;
-use aws_oidc_credentials::inputs::Inputs;
+use aws_oidc_credentials::config::inputs::Inputs;
 use libfuzzer_sys::fuzz_target;
 
 const BASE: &[(&str, &str)] = &[

@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use aws_oidc_credentials::github::{self, IdToken};
+use aws_oidc_credentials::source::github::{self, IdToken};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;

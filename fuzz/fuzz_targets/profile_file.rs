@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use aws_oidc_credentials::profiles::{self, FileKind};
+use aws_oidc_credentials::export::profiles::{self, FileKind};
 use libfuzzer_sys::fuzz_target;
 
 const KEYS: &[(&str, &str)] = &[

@@ -1,6 +1,6 @@
 //! The STS answer parser: any HTTP status and body STS (or something in its place) answers
 //! becomes credentials or one sorted `StsError`, never a panic. The SDK deserialises the body;
-//! what is ours is what follows (`sts.rs`: the checks on the result, the error sorting and the
+//! what is ours is what follows (`aws::sts`: the checks on the result, the error sorting and the
 //! table of known answers). The fuzz input is a status selector byte, then the body.
 
 #![no_main]
@@ -8,8 +8,8 @@
 use std::sync::{Mutex, OnceLock};
 
 use aws_oidc_credentials::config::{Config, RoleRequest};
-use aws_oidc_credentials::inputs::Inputs;
-use aws_oidc_credentials::sts::{self, Caller, Clients, Credentials};
+use aws_oidc_credentials::config::inputs::Inputs;
+use aws_oidc_credentials::aws::sts::{self, Caller, Clients, Credentials};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,

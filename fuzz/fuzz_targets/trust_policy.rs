@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use aws_oidc_credentials::policy::{self, ASSUME_ROLE_WITH_WEB_IDENTITY};
+use aws_oidc_credentials::explain::policy::{self, ASSUME_ROLE_WITH_WEB_IDENTITY};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -3,11 +3,11 @@
 //! STS messages, and (with `trust-policy-file`) which condition of the role's policy failed.
 //! Shown after the `::error::` line as a log group, and in the job summary.
 
-use crate::answers::{self, Answer};
+use crate::aws::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
-use crate::github::Claims;
-use crate::markdown;
 use crate::runner;
+use crate::runner::markdown;
+use crate::source::github::Claims;
 
 /// The claims worth showing; never the token or its signature.
 const SHOWN_CLAIMS: [&str; 9] = [
@@ -131,7 +131,7 @@ fn is_immutable_sub(sub: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::retry::Spent;
+    use crate::aws::retry::Spent;
 
     fn failure(code: &str, message: &str, claims: serde_json::Value) -> StsFailure {
         StsFailure {

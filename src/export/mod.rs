@@ -1,14 +1,23 @@
-//! What a successful run leaves for later steps: environment variables, outputs and the profile
-//! files. Values are masked the moment they are planned, gathered completely, and written only
-//! when every check has passed, all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
+//! What a successful run leaves for later steps: the main step's [`Outcome`] becomes environment
+//! variables, outputs, state, the profile files and the job summary, through [`write()`] alone.
+//! Values are masked (again: the main step masks them as soon as they are known), gathered
+//! completely, and written all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
 //! are appended to in turn, then the profile files replaced; when one of them fails, the runner
 //! files already appended to are cut back to their length before.
+//!
+//! The stage owns every write that outlives the step: the profile files ([`profiles`], under a
+//! [`lock`]) and their removal by the post step ([`cleanup`]).
 
-use crate::config::Config;
+pub mod cleanup;
+pub mod lock;
+pub mod profiles;
+
+use crate::aws::sts::{Credentials, Identity};
+use crate::config::{Config, Source};
 use crate::error::Error;
-use crate::profiles::{self, ProfileCredentials};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
-use crate::sts::{Credentials, Identity};
+use crate::step::{How, Outcome};
+use profiles::ProfileCredentials;
 
 /// The variables the action owns in the job's environment.
 pub const CREDENTIAL_VARIABLES: [&str; 5] = [
@@ -61,8 +70,80 @@ pub const STATE_CONFIG_FILE: &str = "config_file";
 /// Where the profile that `overwrite-aws-profile` replaced is kept, for the post step to put back.
 pub const STATE_PROFILE_KEPT: &str = "profile_kept";
 
+/// Writes what the main step had for later steps: the region (and the blanks of
+/// `unset-current-credentials`) first, as the original exports them, then the credentials, the
+/// identity, the profile and the job summary. A failure leaves nothing written.
+pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
+    let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
+    let mut plan = Plan::new(config, session_token_in_env);
+    if let Some(creds) = &outcome.credentials {
+        plan.credentials(creds);
+    }
+    // The account id and ARN outputs: with the credentials in the environment, and always for
+    // the ambient chain's own credentials, as the original does.
+    let identity_output = config.output_env_credentials
+        || matches!(
+            (&outcome.how, &config.source),
+            (How::Source { .. }, Source::Ambient)
+        );
+    if let Some(identity) = outcome.identity.as_ref().filter(|_| identity_output) {
+        plan.identity(identity);
+    }
+    let expires = outcome
+        .credentials
+        .as_ref()
+        .and_then(|creds| creds.expiration.as_deref())
+        .unwrap_or_default();
+    let (arn, account) = outcome
+        .identity
+        .as_ref()
+        .map_or(("", ""), |identity| (&identity.arn, &identity.account));
+    match &outcome.how {
+        How::Existing => {}
+        How::Source { mode } => {
+            plan.profile(outcome.credentials.as_ref());
+            plan.summary(&[
+                ("Credentials", mode),
+                ("Identity", arn),
+                ("Account", account),
+                ("Region", &config.region),
+            ]);
+        }
+        How::Role {
+            mode,
+            role_arn,
+            session_name,
+            subject,
+        } => {
+            plan.profile(outcome.credentials.as_ref());
+            plan.summary(&[
+                ("Credentials", mode),
+                ("Role", role_arn),
+                ("Session name", session_name),
+                ("Account", account),
+                ("Region", &config.region),
+                ("Expires", expires),
+                (
+                    "Token subject (sub)",
+                    subject.as_deref().unwrap_or_default(),
+                ),
+            ]);
+        }
+    }
+    plan.write()
+}
+
+/// Masks a set of credentials: every secret in them, before anything could print it.
+pub fn mask_credentials(creds: &Credentials) {
+    runner::mask(&creds.access_key_id);
+    runner::mask(&creds.secret_access_key);
+    if let Some(token) = &creds.session_token {
+        runner::mask(token);
+    }
+}
+
 /// Everything to write at the end of a successful run.
-pub struct Plan<'c> {
+struct Plan<'c> {
     config: &'c Config,
     /// The job's environment already holds a session token (from an earlier step).
     session_token_in_env: bool,
@@ -75,7 +156,7 @@ pub struct Plan<'c> {
 impl<'c> Plan<'c> {
     /// Starts with the region (and the blanks of `unset-current-credentials`), as the original
     /// exports them first.
-    pub fn new(config: &'c Config, session_token_in_env: bool) -> Plan<'c> {
+    fn new(config: &'c Config, session_token_in_env: bool) -> Plan<'c> {
         let mut env = FileWrites::new(FileCommand::Env);
         if config.output_env_credentials {
             if config.unset_current_credentials {
@@ -96,14 +177,9 @@ impl<'c> Plan<'c> {
         }
     }
 
-    /// Masks the credentials and plans them as environment and outputs; later credentials
-    /// replace earlier ones.
-    pub fn credentials(&mut self, creds: &Credentials) {
-        runner::mask(&creds.access_key_id);
-        runner::mask(&creds.secret_access_key);
-        if let Some(token) = &creds.session_token {
-            runner::mask(token);
-        }
+    /// Masks the credentials and plans them as environment and outputs.
+    fn credentials(&mut self, creds: &Credentials) {
+        mask_credentials(creds);
         if self.config.output_env_credentials {
             self.env.set("AWS_ACCESS_KEY_ID", &creds.access_key_id);
             self.env
@@ -132,7 +208,7 @@ impl<'c> Plan<'c> {
     }
 
     /// Plans the account id and ARN outputs (masked with `mask-aws-account-id`).
-    pub fn identity(&mut self, identity: &Identity) {
+    fn identity(&mut self, identity: &Identity) {
         if self.config.mask_account_id {
             runner::mask(&identity.account);
             runner::mask(&identity.arn);
@@ -142,7 +218,7 @@ impl<'c> Plan<'c> {
     }
 
     /// Plans the profile: credentials to write when given, and `AWS_PROFILE` for later steps.
-    pub fn profile(&mut self, creds: Option<&Credentials>) {
+    fn profile(&mut self, creds: Option<&Credentials>) {
         let Some(profile) = &self.config.profile else {
             return;
         };
@@ -156,13 +232,13 @@ impl<'c> Plan<'c> {
 
     /// Plans the job summary's table of the session (with `job-summary`); masked values show
     /// as `***` there too, and every value is escaped (a branch name can hold Markdown).
-    pub fn summary(&mut self, rows: &[(&str, &str)]) {
+    fn summary(&mut self, rows: &[(&str, &str)]) {
         if !self.config.job_summary {
             return;
         }
         let mut markdown = String::from("### aws-oidc-credentials\n\n| | |\n|---|---|\n");
         for (name, value) in rows.iter().filter(|(_, v)| !v.is_empty()) {
-            let value = crate::markdown::code(value);
+            let value = crate::runner::markdown::code(value);
             markdown.push_str(&format!("| {name} | {value} |\n"));
         }
         self.summary = Some(markdown);
@@ -171,7 +247,7 @@ impl<'c> Plan<'c> {
     /// Writes everything: the runner's files are rendered and opened first, then appended to,
     /// then the profile files are written, then the job summary. A failure leaves none of the
     /// runner's files and profile files changed.
-    pub fn write(self) -> Result<(), Error> {
+    fn write(self) -> Result<(), Error> {
         let profile = self.config.profile.as_ref().zip(self.profile.as_ref());
         let mut state = FileWrites::new(FileCommand::State);
         let mut keep = None;

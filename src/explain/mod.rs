@@ -2,6 +2,12 @@
 //! and prints which statement and condition admits or refuses it. The claims come from a file
 //! (a JSON object or a raw JWT, whose payload is read but never printed) or from the command
 //! line. Exit code 0: allowed, 1: denied, 2: the input cannot be used.
+//!
+//! The stage owns why a role refused: the trust-policy evaluation ([`policy`]) this subcommand
+//! prints, and the diagnosis of a denial the main step prints ([`diagnosis`]).
+
+pub mod diagnosis;
+pub mod policy;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -11,9 +17,9 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::files::{self, Limit};
-use crate::github;
-use crate::policy::{self, Claims, Evaluation};
 use crate::runner;
+use crate::source::github;
+use policy::{Claims, Evaluation};
 
 const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
                      (--claims FILE | --sub SUB --aud AUD [--iss ISS] [--claim NAME=VALUE]...)";

@@ -2,8 +2,8 @@
 //! can help (read by the retry policy), the short hint on the `::error::` line, and the fuller
 //! fix in the diagnosis of a denial. A new STS message is added here once.
 
+use crate::aws::retry::Verdict;
 use crate::error::Via;
-use crate::retry::Verdict;
 
 /// One known answer.
 #[derive(Debug)]

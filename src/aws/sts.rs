@@ -14,12 +14,12 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::date_time::Format;
 
-use crate::answers;
+use crate::aws::answers;
+use crate::aws::http::REQUEST_TIMEOUT;
+use crate::aws::retry::Verdict;
+use crate::config::tags::SessionTags;
 use crate::config::{Config, Keys, RoleRequest};
-use crate::http::REQUEST_TIMEOUT;
-use crate::retry::Verdict;
 use crate::runner;
-use crate::tags::SessionTags;
 
 /// Temporary credentials from STS, or keys given as inputs.
 #[derive(Clone)]
@@ -351,7 +351,7 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         verdict,
     };
     let chain = source_chain(&error);
-    if let Some(message) = crate::ambient::explain(&chain) {
+    if let Some(message) = crate::source::ambient::explain(&chain) {
         return transport(NO_CREDENTIALS, message, Verdict::Fail);
     }
     match &error {
@@ -370,11 +370,15 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
             format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
             Verdict::Retry,
         ),
-        SdkError::DispatchFailure(_) if crate::http::is_certificate_error(&error) => transport(
-            "UntrustedCertificate",
-            format!("{chain} (add STS's CA certificate with NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE)"),
-            Verdict::Fail,
-        ),
+        SdkError::DispatchFailure(_) if crate::aws::http::is_certificate_error(&error) => {
+            transport(
+                "UntrustedCertificate",
+                format!(
+                    "{chain} (add STS's CA certificate with NODE_EXTRA_CA_CERTS or AWS_CA_BUNDLE)"
+                ),
+                Verdict::Fail,
+            )
+        }
         SdkError::DispatchFailure(e) => {
             let retry = e.is_io() || e.is_timeout();
             transport(

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::aws::http;
+use crate::aws::retry::Verdict;
 use crate::config::IdTokenRequest;
-use crate::retry::Verdict;
-use crate::{http, runner};
+use crate::runner;
 
 /// The most redirects followed within the token service's origin.
 const MAX_REDIRECTS: usize = 5;

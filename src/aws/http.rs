@@ -17,9 +17,9 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 
+use crate::aws::tls::Trust;
+use crate::config::proxy::Proxy;
 use crate::error::Error;
-use crate::proxy::Proxy;
-use crate::tls::Trust;
 
 /// How long to wait for a TCP (and TLS) connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

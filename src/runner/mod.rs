@@ -10,6 +10,11 @@
 //! debug text is escaped as the runner's command encoding asks, and a plain log line that would
 //! read as a command (`::name::…`) has its first `:` escaped. Text from outside (STS, the token
 //! service, token claims, a trust policy file) is therefore printed only through this module.
+//!
+//! The stage owns everything the runner reads: [`markdown`] renders outside text inert in the
+//! job summary.
+
+pub mod markdown;
 
 use std::fs::OpenOptions;
 use std::io::Write;

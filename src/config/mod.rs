@@ -1,15 +1,22 @@
 //! All validation in one place: raw [`Inputs`] and the runner's environment become one typed
 //! [`Config`] before any network call. After this, no value needs checking again.
+//!
+//! The stage owns the inputs as given ([`inputs`]) and what they are checked into: this
+//! [`Config`], the session tags ([`tags`]) and the proxy settings ([`proxy`]).
+
+pub mod inputs;
+pub mod proxy;
+pub mod tags;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::aws::retry::RetryPolicy;
+use crate::config::inputs::Inputs;
+use crate::config::proxy::Proxy;
 use crate::error::Error;
-use crate::inputs::Inputs;
-use crate::profiles::{self, ProfileFiles};
-use crate::proxy::Proxy;
-use crate::retry::RetryPolicy;
-use crate::tags::{self, SessionTags};
+use crate::export::profiles::{self, ProfileFiles};
+use tags::SessionTags;
 
 pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
 pub const DEFAULT_DURATION_SECONDS: i32 = 3600;

@@ -9,7 +9,7 @@
 //! checked (profile already there, symbolic links, non-regular files) before either is written,
 //! and each is replaced atomically by a private (0600) temporary file renamed over it; if the
 //! second cannot be replaced, the first gets its old content back. Each read-modify-write holds
-//! a lock beside each file ([`crate::lock`]), so that steps of concurrent jobs sharing a home
+//! a lock beside each file ([`crate::export::lock`]), so that steps of concurrent jobs sharing a home
 //! directory do not lose each other's profiles. [`remove`] takes the profile out again the same
 //! way, for the post step, and [`restore`] puts back a profile that was replaced.
 
@@ -20,8 +20,8 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::export::lock::FileLock;
 use crate::files::{self, ReadError, directory_of};
-use crate::lock::FileLock;
 
 /// Where the two files are.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 
+use crate::config::inputs::Inputs;
 use crate::error::Error;
+use crate::export::profiles::{self, Previous, ProfileFiles};
 use crate::export::{
     CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE,
     STATE_PROFILE_KEPT, write_all,
 };
-use crate::inputs::Inputs;
-use crate::profiles::{self, Previous, ProfileFiles};
 use crate::runner::{self, FileCommand, FileWrites};
 
 pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
