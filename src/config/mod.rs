@@ -54,6 +54,8 @@ pub struct Config {
     pub trust_policy_file: Option<PathBuf>,
     /// Write a summary of the run (or of a denial) to the job summary (`job-summary`).
     pub job_summary: bool,
+    /// Add the binary's folder to `GITHUB_PATH` for later steps (`install-cli`).
+    pub install_cli: bool,
 }
 
 /// Where the first credentials come from.
@@ -151,24 +153,34 @@ pub struct Profile {
 }
 
 impl Config {
-    /// Validates the inputs and the runner environment read through `env`.
+    /// Validates the inputs and the runner environment read through `env`, for the main step.
     pub fn from_inputs(
         inputs: &Inputs,
         env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        Self::validate(inputs, env, true)
+    }
+
+    /// The same rules for a command run with the credentials (`exec`), which writes none of the
+    /// runner's files and so needs none of them.
+    pub fn for_command(
+        inputs: &Inputs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        Self::validate(inputs, env, false)
+    }
+
+    fn validate(
+        inputs: &Inputs,
+        env: impl Fn(&str) -> Option<String>,
+        runner_files: bool,
     ) -> Result<Self, Error> {
         inputs.check_utf8()?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs
             .get("aws-region")
             .ok_or_else(|| Error::input("aws-region", "is required (for example us-east-2)"))?;
-        if !is_region(region) {
-            return Err(Error::input(
-                "aws-region",
-                format!(
-                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
-                ),
-            ));
-        }
+        check_region(region)?;
 
         // Every boolean is checked even where this mode does not use it.
         let profile_name = inputs.get("aws-profile");
@@ -186,6 +198,7 @@ impl Config {
         let skip_session_tagging = inputs.boolean("role-skip-session-tagging", false)?;
         let role_chaining = inputs.boolean("role-chaining", false)?;
         let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
+        let install_cli = inputs.boolean("install-cli", false)?;
         if unset_current_credentials && role_chaining {
             return Err(Error::input(
                 "unset-current-credentials",
@@ -313,14 +326,19 @@ impl Config {
             })?),
         };
 
-        if output_env_credentials && env("GITHUB_ENV").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_ENV"));
-        }
-        if env("GITHUB_OUTPUT").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
-        }
-        if profile.is_some() && env("GITHUB_STATE").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_STATE"));
+        if runner_files {
+            if output_env_credentials && env("GITHUB_ENV").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_ENV"));
+            }
+            if env("GITHUB_OUTPUT").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
+            }
+            if profile.is_some() && env("GITHUB_STATE").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_STATE"));
+            }
+            if install_cli && env("GITHUB_PATH").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_PATH"));
+            }
         }
 
         let trust_policy_file = match inputs.get("trust-policy-file") {
@@ -352,6 +370,7 @@ impl Config {
             oidc_hint,
             trust_policy_file,
             job_summary,
+            install_cli,
         })
     }
 }
@@ -589,6 +608,19 @@ fn user_agent_metadata(env: &impl Fn(&str) -> Option<String>) -> (Vec<String>, V
         }
     }
     (metadata, warnings)
+}
+
+/// Fails unless `region` has a region's shape, naming the `aws-region` input.
+pub fn check_region(region: &str) -> Result<(), Error> {
+    if is_region(region) {
+        return Ok(());
+    }
+    Err(Error::input(
+        "aws-region",
+        format!(
+            "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
+        ),
+    ))
 }
 
 /// A region's shape: lower-case words and numbers joined by single hyphens, starting with a
