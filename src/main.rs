@@ -68,7 +68,11 @@ fn finish(result: Result<(), Error>) -> ExitCode {
 
 fn main_step() -> Result<(), Error> {
     runner::init_debug_tracing();
-    let config = Config::from_inputs(&Inputs::from_env(), |name| std::env::var(name).ok())?;
+    let inputs = Inputs::from_env();
+    if Config::install_cli_only(&inputs)? {
+        return export::install_cli_only();
+    }
+    let config = Config::from_inputs(&inputs, |name| std::env::var(name).ok())?;
     let outcome = step::run_blocking(&config)?;
     export::write(&config, &outcome)
 }

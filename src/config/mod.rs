@@ -161,6 +161,15 @@ impl Config {
         Self::validate(inputs, env, true)
     }
 
+    /// Whether the main step only installs the CLI: `install-cli` without a role or keys, which
+    /// needs no other input (a `run:` step then asks for credentials with `exec`).
+    pub fn install_cli_only(inputs: &Inputs) -> Result<bool, Error> {
+        inputs.check_utf8()?;
+        Ok(inputs.boolean("install-cli", false)?
+            && inputs.get("role-to-assume").is_none()
+            && inputs.get("aws-access-key-id").is_none())
+    }
+
     /// The same rules for a command run with the credentials (`exec`), which writes none of the
     /// runner's files and so needs none of them.
     pub fn for_command(
@@ -1241,6 +1250,60 @@ mod tests {
         assert_eq!(
             c.warnings,
             ["GITHUB_ACTION has unexpected format; omitting from User-Agent"]
+        );
+    }
+
+    #[test]
+    fn a_command_needs_none_of_the_runner_files() {
+        let no_files = [
+            ("GITHUB_ENV", ""),
+            ("GITHUB_OUTPUT", ""),
+            ("GITHUB_STATE", ""),
+        ];
+        assert!(matches!(
+            config(&no_files),
+            Err(Error::RunnerEnv("GITHUB_ENV"))
+        ));
+        let map: BTreeMap<&str, &str> = [
+            ("INPUT_AWS-REGION", "us-east-2"),
+            ("INPUT_ROLE-TO-ASSUME", ROLE),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bearer"),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:1/t"),
+        ]
+        .into_iter()
+        .collect();
+        let lookup = |name: &str| map.get(name).map(|v| v.to_string());
+        let config = Config::for_command(&Inputs::from_lookup(lookup), lookup).unwrap();
+        assert!(matches!(config.source, Source::GithubOidc { .. }));
+    }
+
+    #[test]
+    fn install_cli_needs_github_path_and_alone_nothing_else() {
+        let install = ("INPUT_INSTALL-CLI", "true");
+        assert!(matches!(
+            config(&[install]),
+            Err(Error::RunnerEnv("GITHUB_PATH"))
+        ));
+        assert!(
+            config(&[install, ("GITHUB_PATH", "/tmp/path")])
+                .unwrap()
+                .install_cli
+        );
+        let only = |pairs: &[(&str, &str)]| {
+            let map: BTreeMap<&str, &str> = pairs.iter().copied().collect();
+            Config::install_cli_only(&Inputs::from_lookup(|n| map.get(n).map(|v| v.to_string())))
+        };
+        assert!(only(&[install]).unwrap());
+        assert!(!only(&[install, ("INPUT_ROLE-TO-ASSUME", ROLE)]).unwrap());
+        assert!(!only(&[install, ("ROLE_TO_ASSUME", ROLE)]).unwrap());
+        assert!(!only(&[install, ("INPUT_AWS-ACCESS-KEY-ID", "AKIA")]).unwrap());
+        assert!(!only(&[]).unwrap());
+        let error = only(&[("INPUT_INSTALL-CLI", "yes")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("Input 'install-cli' must be a boolean"),
+            "{error}"
         );
     }
 }

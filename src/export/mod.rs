@@ -136,6 +136,32 @@ pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
     plan.write()
 }
 
+/// `install-cli` alone (no role, no keys): writes this binary's folder to `GITHUB_PATH` and
+/// nothing else.
+pub fn install_cli_only() -> Result<(), Error> {
+    let mut path = FileWrites::new(FileCommand::Path);
+    path.add_path(&cli_folder()?);
+    write_all(&[path])
+}
+
+/// This binary's folder, for later steps to find it on `PATH` (`aws-oidc-credentials exec …`).
+fn cli_folder() -> Result<String, Error> {
+    let unknown = |problem: &str| Error::FileCommandIo {
+        file: "GITHUB_PATH",
+        path: "this binary's folder".into(),
+        source: std::io::Error::other(problem.to_owned()),
+    };
+    let exe = std::env::current_exe().map_err(|e| unknown(&e.to_string()))?;
+    let folder = exe.parent().ok_or_else(|| unknown("it has no folder"))?;
+    let folder = folder
+        .to_str()
+        .ok_or_else(|| unknown("its path is not UTF-8 text"))?;
+    runner::info(&format!(
+        "Adding {folder} to PATH for later steps (install-cli)"
+    ));
+    Ok(folder.to_owned())
+}
+
 /// Masks a set of credentials: every secret in them, before anything could print it.
 pub fn mask_credentials(creds: &Credentials) {
     runner::mask(&creds.access_key_id);
@@ -235,20 +261,9 @@ impl<'c> Plan<'c> {
         }
     }
 
-    /// Plans this binary's folder for `GITHUB_PATH`, so that later steps can run it
-    /// (`aws-oidc-credentials exec …`).
+    /// Plans this binary's folder for `GITHUB_PATH` (`install-cli`).
     fn install_cli(&mut self) -> Result<(), Error> {
-        let unknown = |problem: &str| Error::FileCommandIo {
-            file: "GITHUB_PATH",
-            path: "this binary's folder".into(),
-            source: std::io::Error::other(problem.to_owned()),
-        };
-        let exe = std::env::current_exe().map_err(|e| unknown(&e.to_string()))?;
-        let folder = exe.parent().ok_or_else(|| unknown("it has no folder"))?;
-        let folder = folder
-            .to_str()
-            .ok_or_else(|| unknown("its path is not UTF-8 text"))?;
-        self.path.add_path(folder);
+        self.path.add_path(&cli_folder()?);
         Ok(())
     }
 
