@@ -51,6 +51,9 @@ const INPUT_FLAGS: [&str; 5] = [
     "role-duration-seconds",
 ];
 
+/// The `audience` input's default in `action.yml`.
+const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
+
 /// The key variables a command must not get from our environment when it should use a profile.
 const KEY_VARIABLES: [&str; 3] = [
     "AWS_ACCESS_KEY_ID",
@@ -196,15 +199,23 @@ fn assumed_environment(request: &Request) -> Result<Environment, Stop> {
     runner::init_debug_tracing();
     // The flags stand in for the step's inputs: a `run:` step has none of its own, and one
     // inherited from an enclosing action must not change what the flags ask for.
-    let given: BTreeMap<String, &str> = request
+    let mut given: BTreeMap<String, &str> = request
         .inputs
         .iter()
-        .map(|(input, value)| (format!("INPUT_{}", input.to_uppercase()), value.as_str()))
+        .map(|(input, value)| (input_variable(input), value.as_str()))
         .collect();
-    let inputs = Inputs::from_os_lookup(|var| match var.strip_prefix("INPUT_") {
-        Some(_) => given.get(var).map(OsString::from),
-        None => std::env::var_os(var),
-    });
+    let read = |given: &BTreeMap<String, &str>| {
+        Inputs::from_os_lookup(|var| match var.strip_prefix("INPUT_") {
+            Some(_) => given.get(var).map(OsString::from),
+            None => std::env::var_os(var),
+        })
+    };
+    let mut inputs = read(&given);
+    // The default `action.yml` gives, where neither a flag nor the environment gives one.
+    if inputs.get("audience").is_none() {
+        given.insert(input_variable("audience"), DEFAULT_AUDIENCE);
+        inputs = read(&given);
+    }
     if inputs.get("role-to-assume").is_none() {
         return Err(Stop::Usage(
             "no role: give --role-to-assume ARN (or set ROLE_TO_ASSUME), or --profile NAME".into(),
@@ -227,6 +238,11 @@ fn assumed_environment(request: &Request) -> Result<Environment, Stop> {
     environment.push(("AWS_REGION", Some(config.region.clone())));
     environment.push(("AWS_DEFAULT_REGION", Some(config.region)));
     Ok(environment)
+}
+
+/// The variable the runner passes an input in.
+fn input_variable(input: &str) -> String {
+    format!("INPUT_{}", input.to_uppercase())
 }
 
 /// An input's error names the flag when the value came from one: a usage error.
@@ -282,6 +298,17 @@ mod tests {
     fn parse_strs(args: &[&str]) -> Result<Option<Request>, String> {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         parse(&args)
+    }
+
+    #[test]
+    fn the_default_audience_is_action_ymls() {
+        let action = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"));
+        let audience = action.split("\n  audience:\n").nth(1).unwrap();
+        let default = audience
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("default: "))
+            .unwrap();
+        assert_eq!(default, DEFAULT_AUDIENCE);
     }
 
     #[test]
