@@ -265,14 +265,21 @@ fn run(request: &Request, environment: &Environment) -> ExitCode {
             None => command.env_remove(name),
         };
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Returns only when the command could not be started.
-        let error = command.exec();
-        cannot_start(request, &error)
-    }
-    #[cfg(not(unix))]
+    start(request, command)
+}
+
+/// Replaces this process with the command: its exit code and signals are the process's own.
+/// Returns only when the command could not be started.
+#[cfg(unix)]
+fn start(request: &Request, mut command: Command) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    cannot_start(request, &error)
+}
+
+/// Runs the command and exits with its exit code.
+#[cfg(not(unix))]
+fn start(request: &Request, mut command: Command) -> ExitCode {
     match command.status() {
         Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(error) => cannot_start(request, &error),
