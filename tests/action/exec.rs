@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
 
-use crate::support::{Bench, REGION, ROLE};
+use crate::support::{Bench, REGION, ROLE, assert_failed_with};
 use testbench::runner::Job;
 
 const BINARY: &str = "aws-oidc-credentials";
@@ -51,16 +51,18 @@ fn output(command: &mut Command) -> (Output, String, String) {
     (output, stdout, stderr)
 }
 
-/// No credential STS issued shows anywhere but in an `::add-mask::` line.
+/// No credential STS issued and no GitHub token shows anywhere but in an `::add-mask::` line.
 fn assert_no_leaks(bench: &Bench, text: &str) {
+    let mut secrets = bench.github.issued_tokens();
     for creds in bench.sts.issued_credentials() {
-        for secret in [creds.secret_access_key, creds.session_token] {
-            for line in text.lines() {
-                assert!(
-                    !line.contains(&secret) || line.starts_with("::add-mask::"),
-                    "a secret is shown: {line}"
-                );
-            }
+        secrets.extend([creds.secret_access_key, creds.session_token]);
+    }
+    for secret in secrets {
+        for line in text.lines() {
+            assert!(
+                !line.contains(&secret) || line.starts_with("::add-mask::"),
+                "a secret is shown: {line}"
+            );
         }
     }
 }
@@ -81,6 +83,18 @@ fn install_cli_beside_a_role_exports_both() {
     result.assert_success();
     assert!(result.env.contains_key("AWS_ACCESS_KEY_ID"));
     assert_eq!(result.path.len(), 1, "{:?}", result.path);
+}
+
+#[test]
+fn install_cli_is_all_or_nothing_with_the_other_files() {
+    let mut bench = Bench::new();
+    let missing = bench.job.runner_temp().join("no-such-folder").join("path");
+    let result = bench.run(|s| {
+        s.with("install-cli", "true")
+            .env("GITHUB_PATH", missing.to_str().unwrap())
+    });
+    assert_failed_with(&result, &["Could not write GITHUB_PATH"]);
+    assert!(result.path.is_empty());
 }
 
 #[test]
