@@ -117,7 +117,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("profile") => {
-                let value = text(&mut parser)?;
+                let value = cli::value(&mut parser)?;
                 once(profile.is_some(), "profile")?;
                 profile = Some(value);
             }
@@ -125,7 +125,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
                 let Some(input) = INPUT_FLAGS.iter().copied().find(|input| *input == flag) else {
                     return Err(arg.unexpected().to_string());
                 };
-                let value = text(&mut parser)?;
+                let value = cli::value(&mut parser)?;
                 once(inputs.iter().any(|(given, _)| *given == input), input)?;
                 inputs.push((input, value));
             }
@@ -158,15 +158,6 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
         command: command.clone(),
         args: args.to_vec(),
     }))
-}
-
-/// The value of the option just read, as text.
-fn text(parser: &mut lexopt::Parser) -> Result<String, String> {
-    parser
-        .value()
-        .map_err(|e| e.to_string())?
-        .into_string()
-        .map_err(|value| format!("the value {value:?} is not UTF-8 text"))
 }
 
 /// Refuses an option given twice.

@@ -38,6 +38,15 @@ pub fn version() -> String {
     format!("aws-oidc-credentials {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The value of the option `parser` just read, as text.
+pub fn value(parser: &mut lexopt::Parser) -> Result<String, String> {
+    parser
+        .value()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|value| format!("the value {value:?} is not UTF-8 text"))
+}
+
 /// Prints `problem` and `usage` on stderr; exit code 2.
 pub fn usage_error(problem: &str, usage: &str) -> ExitCode {
     eprintln!("error: {problem}\n{usage}");
