@@ -1,7 +1,7 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
-//! with `post` the post step. Every failure of theirs becomes one `::error::` line and exit code
-//! 1. A user runs the other commands (`exec`, `explain`, `--help`, `--version`); a usage error
-//! exits with code 2. The modules live in the library (`lib.rs`).
+//! with `post` the post step; every failure of theirs becomes one `::error::` line and exit
+//! code 1. A user runs the other commands (`exec`, `explain`, `--help`, `--version`); a usage
+//! error exits with code 2. The modules live in the library (`lib.rs`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
