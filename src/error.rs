@@ -75,10 +75,6 @@ pub enum Error {
     #[error("Could not start: {0}")]
     Runtime(String),
 
-    /// The command line was not one the binary knows.
-    #[error("Unknown arguments {0:?}: run as the action's main step (no arguments) or 'post'")]
-    Usage(Vec<String>),
-
     /// Neither the profile files' variables nor the home directory's variable is set.
     #[error(
         "Cannot locate the AWS profile files: {0} is not set (set it, or set both \

@@ -2,9 +2,10 @@
 //! (`fuzz/`) call the parsers among them directly. They are grouped by stage, in the order the
 //! main step goes through them: the runner contract, the inputs and the one validated `Config`,
 //! the credential sources, AWS, the main step itself, and the export; `explain` says why a
-//! trust policy refused.
+//! trust policy refused, and `cli` holds the command line a user runs (`exec`).
 
 pub mod aws;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod explain;

@@ -1,6 +1,7 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
-//! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
-//! The modules live in the library (`lib.rs`).
+//! with `post` the post step; every failure of theirs becomes one `::error::` line and exit
+//! code 1. A user runs the other commands (`exec`, `explain`, `--help`, `--version`); a usage
+//! error exits with code 2. The modules live in the library (`lib.rs`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -8,9 +9,9 @@ use std::process::ExitCode;
 use aws_oidc_credentials::config::Config;
 use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::error::Error;
-use aws_oidc_credentials::explain::{self, diagnosis};
+use aws_oidc_credentials::explain;
 use aws_oidc_credentials::export::{self, cleanup};
-use aws_oidc_credentials::{runner, step};
+use aws_oidc_credentials::{cli, runner, step};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -20,42 +21,58 @@ fn main() -> ExitCode {
         ));
         std::process::exit(1);
     }));
-    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if raw.first().is_some_and(|first| first == "explain") {
-        return explain::main(&raw[1..]);
-    }
-    let args: Vec<String> = raw
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => main_step(),
-        ["post"] => cleanup::run(&Inputs::from_env(), |name| std::env::var(name).ok()),
-        ["--version"] => {
-            println!("aws-oidc-credentials {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    dispatch(&args).unwrap_or_else(|e| cli::usage_error(&e.to_string(), cli::USAGE))
+}
+
+/// Runs what the command line asks for.
+fn dispatch(args: &[OsString]) -> Result<ExitCode, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let run: fn() -> ExitCode = match parser.next()? {
+        None => return Ok(finish(main_step())),
+        Some(Value(command)) if command == "explain" => return Ok(explain::main(&args[1..])),
+        Some(Value(command)) if command == "exec" => return Ok(cli::exec::main(&args[1..])),
+        Some(Value(command)) if command == "post" => || {
+            finish(cleanup::run(&Inputs::from_env(), |name| {
+                std::env::var(name).ok()
+            }))
+        },
+        Some(Short('h') | Long("help")) => || {
+            println!("{}", cli::help());
+            ExitCode::SUCCESS
+        },
+        Some(Short('V') | Long("version")) => || {
+            println!("{}", cli::version());
+            ExitCode::SUCCESS
+        },
+        Some(Value(command)) => {
+            let problem = format!("unknown command '{}'", command.to_string_lossy());
+            return Err(problem.into());
         }
-        _ => Err(Error::Usage(args)),
+        Some(other) => return Err(other.unexpected()),
     };
+    // These take no arguments.
+    match parser.next()? {
+        Some(extra) => Err(extra.unexpected()),
+        None => Ok(run()),
+    }
+}
+
+fn finish(result: Result<(), Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            runner::error(&error.to_string());
-            if let Error::Sts(failure) = &error {
-                diagnosis::report(failure);
-            }
-            ExitCode::FAILURE
-        }
+        Err(error) => cli::fail(&error),
     }
 }
 
 fn main_step() -> Result<(), Error> {
     runner::init_debug_tracing();
-    let config = Config::from_inputs(&Inputs::from_env(), |name| std::env::var(name).ok())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(e.to_string()))?;
-    let outcome = runtime.block_on(step::run(&config))?;
+    let inputs = Inputs::from_env();
+    if Config::install_cli_only(&inputs)? {
+        return export::install_cli_only();
+    }
+    let config = Config::from_inputs(&inputs, |name| std::env::var(name).ok())?;
+    let outcome = step::run_blocking(&config)?;
     export::write(&config, &outcome)
 }

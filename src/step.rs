@@ -47,6 +47,15 @@ pub enum How {
     },
 }
 
+/// [`run`] on a runtime of its own, for the binary's commands (the main step, `exec`).
+pub fn run_blocking(config: &Config) -> Result<Outcome, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    runtime.block_on(run(config))
+}
+
 /// Runs the main step under `action-timeout-s`, if set.
 pub async fn run(config: &Config) -> Result<Outcome, Error> {
     if let Some(RoleRef::Arn(arn)) = config.role.as_ref().map(|role| &role.role) {

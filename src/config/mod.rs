@@ -54,6 +54,8 @@ pub struct Config {
     pub trust_policy_file: Option<PathBuf>,
     /// Write a summary of the run (or of a denial) to the job summary (`job-summary`).
     pub job_summary: bool,
+    /// Add the binary's folder to `GITHUB_PATH` for later steps (`install-cli`).
+    pub install_cli: bool,
 }
 
 /// Where the first credentials come from.
@@ -151,24 +153,43 @@ pub struct Profile {
 }
 
 impl Config {
-    /// Validates the inputs and the runner environment read through `env`.
+    /// Validates the inputs and the runner environment read through `env`, for the main step.
     pub fn from_inputs(
         inputs: &Inputs,
         env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        Self::validate(inputs, env, true)
+    }
+
+    /// Whether the main step only installs the CLI: `install-cli` without a role or keys, which
+    /// needs no other input (a `run:` step then asks for credentials with `exec`).
+    pub fn install_cli_only(inputs: &Inputs) -> Result<bool, Error> {
+        inputs.check_utf8()?;
+        Ok(inputs.boolean("install-cli", false)?
+            && inputs.get("role-to-assume").is_none()
+            && inputs.get("aws-access-key-id").is_none())
+    }
+
+    /// The same rules for a command run with the credentials (`exec`), which writes none of the
+    /// runner's files and so needs none of them.
+    pub fn for_command(
+        inputs: &Inputs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        Self::validate(inputs, env, false)
+    }
+
+    fn validate(
+        inputs: &Inputs,
+        env: impl Fn(&str) -> Option<String>,
+        runner_files: bool,
     ) -> Result<Self, Error> {
         inputs.check_utf8()?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs
             .get("aws-region")
             .ok_or_else(|| Error::input("aws-region", "is required (for example us-east-2)"))?;
-        if !is_region(region) {
-            return Err(Error::input(
-                "aws-region",
-                format!(
-                    "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
-                ),
-            ));
-        }
+        check_region(region)?;
 
         // Every boolean is checked even where this mode does not use it.
         let profile_name = inputs.get("aws-profile");
@@ -186,6 +207,7 @@ impl Config {
         let skip_session_tagging = inputs.boolean("role-skip-session-tagging", false)?;
         let role_chaining = inputs.boolean("role-chaining", false)?;
         let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
+        let install_cli = inputs.boolean("install-cli", false)?;
         if unset_current_credentials && role_chaining {
             return Err(Error::input(
                 "unset-current-credentials",
@@ -313,14 +335,19 @@ impl Config {
             })?),
         };
 
-        if output_env_credentials && env("GITHUB_ENV").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_ENV"));
-        }
-        if env("GITHUB_OUTPUT").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
-        }
-        if profile.is_some() && env("GITHUB_STATE").is_none() {
-            return Err(Error::RunnerEnv("GITHUB_STATE"));
+        if runner_files {
+            if output_env_credentials && env("GITHUB_ENV").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_ENV"));
+            }
+            if env("GITHUB_OUTPUT").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
+            }
+            if profile.is_some() && env("GITHUB_STATE").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_STATE"));
+            }
+            if install_cli && env("GITHUB_PATH").is_none() {
+                return Err(Error::RunnerEnv("GITHUB_PATH"));
+            }
         }
 
         let trust_policy_file = match inputs.get("trust-policy-file") {
@@ -352,6 +379,7 @@ impl Config {
             oidc_hint,
             trust_policy_file,
             job_summary,
+            install_cli,
         })
     }
 }
@@ -589,6 +617,19 @@ fn user_agent_metadata(env: &impl Fn(&str) -> Option<String>) -> (Vec<String>, V
         }
     }
     (metadata, warnings)
+}
+
+/// Fails unless `region` has a region's shape, naming the `aws-region` input.
+pub fn check_region(region: &str) -> Result<(), Error> {
+    if is_region(region) {
+        return Ok(());
+    }
+    Err(Error::input(
+        "aws-region",
+        format!(
+            "must be a region name of lower-case letters, digits and hyphens, like us-east-2 or us-gov-west-1, got '{region}'"
+        ),
+    ))
 }
 
 /// A region's shape: lower-case words and numbers joined by single hyphens, starting with a
@@ -1209,6 +1250,60 @@ mod tests {
         assert_eq!(
             c.warnings,
             ["GITHUB_ACTION has unexpected format; omitting from User-Agent"]
+        );
+    }
+
+    #[test]
+    fn a_command_needs_none_of_the_runner_files() {
+        let no_files = [
+            ("GITHUB_ENV", ""),
+            ("GITHUB_OUTPUT", ""),
+            ("GITHUB_STATE", ""),
+        ];
+        assert!(matches!(
+            config(&no_files),
+            Err(Error::RunnerEnv("GITHUB_ENV"))
+        ));
+        let map: BTreeMap<&str, &str> = [
+            ("INPUT_AWS-REGION", "us-east-2"),
+            ("INPUT_ROLE-TO-ASSUME", ROLE),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "bearer"),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:1/t"),
+        ]
+        .into_iter()
+        .collect();
+        let lookup = |name: &str| map.get(name).map(|v| v.to_string());
+        let config = Config::for_command(&Inputs::from_lookup(lookup), lookup).unwrap();
+        assert!(matches!(config.source, Source::GithubOidc { .. }));
+    }
+
+    #[test]
+    fn install_cli_needs_github_path_and_alone_nothing_else() {
+        let install = ("INPUT_INSTALL-CLI", "true");
+        assert!(matches!(
+            config(&[install]),
+            Err(Error::RunnerEnv("GITHUB_PATH"))
+        ));
+        assert!(
+            config(&[install, ("GITHUB_PATH", "/tmp/path")])
+                .unwrap()
+                .install_cli
+        );
+        let only = |pairs: &[(&str, &str)]| {
+            let map: BTreeMap<&str, &str> = pairs.iter().copied().collect();
+            Config::install_cli_only(&Inputs::from_lookup(|n| map.get(n).map(|v| v.to_string())))
+        };
+        assert!(only(&[install]).unwrap());
+        assert!(!only(&[install, ("INPUT_ROLE-TO-ASSUME", ROLE)]).unwrap());
+        assert!(!only(&[install, ("ROLE_TO_ASSUME", ROLE)]).unwrap());
+        assert!(!only(&[install, ("INPUT_AWS-ACCESS-KEY-ID", "AKIA")]).unwrap());
+        assert!(!only(&[]).unwrap());
+        let error = only(&[("INPUT_INSTALL-CLI", "yes")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("Input 'install-cli' must be a boolean"),
+            "{error}"
         );
     }
 }

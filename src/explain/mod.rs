@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
+use crate::cli;
 use crate::files::{self, Limit};
 use crate::runner;
 use crate::source::github;
@@ -149,18 +150,22 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
     let mut iss = None;
     let mut aud = Vec::new();
     let mut extra: Vec<(String, String)> = Vec::new();
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--trust-policy" => once(&mut trust_policy, flag, value()?)?,
-            "--claims" => once(&mut claims_file, flag, value()?)?,
-            "--sub" => once(&mut sub, flag, value()?)?,
-            "--iss" => once(&mut iss, flag, value()?)?,
-            "--aud" => aud.push(value()?.clone()),
-            "--claim" => {
-                let claim = value()?;
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        use lexopt::prelude::*;
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("trust-policy") => once(
+                &mut trust_policy,
+                "--trust-policy",
+                cli::value(&mut parser)?,
+            )?,
+            Long("claims") => once(&mut claims_file, "--claims", cli::value(&mut parser)?)?,
+            Long("sub") => once(&mut sub, "--sub", cli::value(&mut parser)?)?,
+            Long("iss") => once(&mut iss, "--iss", cli::value(&mut parser)?)?,
+            Long("aud") => aud.push(cli::value(&mut parser)?),
+            Long("claim") => {
+                let claim = cli::value(&mut parser)?;
                 let (name, value) = claim
                     .split_once('=')
                     .filter(|(name, _)| !name.is_empty())
@@ -173,7 +178,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
                 }
                 extra.push((name.to_owned(), value.to_owned()));
             }
-            other => return Err(format!("unknown argument {other:?}")),
+            other => return Err(other.unexpected().to_string()),
         }
     }
     let trust_policy = trust_policy.ok_or("--trust-policy is required")?;
@@ -216,11 +221,11 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
 }
 
 /// Sets a flag's value, refusing a second one.
-fn once(slot: &mut Option<String>, flag: &str, value: &str) -> Result<(), String> {
+fn once(slot: &mut Option<String>, flag: &str, value: String) -> Result<(), String> {
     if slot.is_some() {
         return Err(format!("{flag} is given twice"));
     }
-    *slot = Some(value.to_owned());
+    *slot = Some(value);
     Ok(())
 }
 
@@ -589,7 +594,7 @@ mod tests {
         );
         assert_bad_input(
             explain(&dir, &["--trust-policy"]),
-            "--trust-policy needs a value",
+            "missing argument for option '--trust-policy'",
         );
         assert_bad_input(
             explain(&dir, &["--trust-policy", "a", "--trust-policy", "b"]),
@@ -607,10 +612,7 @@ mod tests {
             explain(&dir, &["--claim", "a=1", "--claim", "a=2"]),
             "--claim a is given twice",
         );
-        assert_bad_input(
-            explain(&dir, &["--verbose"]),
-            "unknown argument \"--verbose\"",
-        );
+        assert_bad_input(explain(&dir, &["--verbose"]), "invalid option '--verbose'");
     }
 
     #[test]

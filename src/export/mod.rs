@@ -1,8 +1,8 @@
 //! What a successful run leaves for later steps: the main step's [`Outcome`] becomes environment
 //! variables, outputs, state, the profile files and the job summary, through [`write()`] alone.
 //! Values are masked (again: the main step masks them as soon as they are known), gathered
-//! completely, and written all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT` and `GITHUB_STATE`
-//! are appended to in turn, then the profile files replaced; when one of them fails, the runner
+//! completely, and written all or nothing: `GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_STATE` and
+//! (with `install-cli`) `GITHUB_PATH` are appended to in turn, then the profile files replaced; when one of them fails, the runner
 //! files already appended to are cut back to their length before.
 //!
 //! The stage owns every write that outlives the step: the profile files ([`profiles`], under a
@@ -130,7 +130,36 @@ pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
             ]);
         }
     }
+    if config.install_cli {
+        plan.install_cli()?;
+    }
     plan.write()
+}
+
+/// `install-cli` alone (no role, no keys): writes this binary's folder to `GITHUB_PATH` and
+/// nothing else.
+pub fn install_cli_only() -> Result<(), Error> {
+    let mut path = FileWrites::new(FileCommand::Path);
+    path.add_path(&cli_folder()?);
+    write_all(&[path])
+}
+
+/// This binary's folder, for later steps to find it on `PATH` (`aws-oidc-credentials exec …`).
+fn cli_folder() -> Result<String, Error> {
+    let unknown = |problem: &str| Error::FileCommandIo {
+        file: "GITHUB_PATH",
+        path: "this binary's folder".into(),
+        source: std::io::Error::other(problem.to_owned()),
+    };
+    let exe = std::env::current_exe().map_err(|e| unknown(&e.to_string()))?;
+    let folder = exe.parent().ok_or_else(|| unknown("it has no folder"))?;
+    let folder = folder
+        .to_str()
+        .ok_or_else(|| unknown("its path is not UTF-8 text"))?;
+    runner::info(&format!(
+        "Adding {folder} to PATH for later steps (install-cli)"
+    ));
+    Ok(folder.to_owned())
 }
 
 /// Masks a set of credentials: every secret in them, before anything could print it.
@@ -149,6 +178,7 @@ struct Plan<'c> {
     session_token_in_env: bool,
     env: FileWrites,
     outputs: FileWrites,
+    path: FileWrites,
     profile: Option<Credentials>,
     summary: Option<String>,
 }
@@ -172,6 +202,7 @@ impl<'c> Plan<'c> {
             session_token_in_env,
             env,
             outputs: FileWrites::new(FileCommand::Output),
+            path: FileWrites::new(FileCommand::Path),
             profile: None,
             summary: None,
         }
@@ -230,6 +261,12 @@ impl<'c> Plan<'c> {
         }
     }
 
+    /// Plans this binary's folder for `GITHUB_PATH` (`install-cli`).
+    fn install_cli(&mut self) -> Result<(), Error> {
+        self.path.add_path(&cli_folder()?);
+        Ok(())
+    }
+
     /// Plans the job summary's table of the session (with `job-summary`); masked values show
     /// as `***` there too, and every value is escaped (a branch name can hold Markdown).
     fn summary(&mut self, rows: &[(&str, &str)]) {
@@ -269,7 +306,7 @@ impl<'c> Plan<'c> {
                 keep = Some(path);
             }
         }
-        let writes = [self.env, self.outputs, state];
+        let writes = [self.env, self.outputs, state, self.path];
         let written = commit(prepare(&writes)?)?;
         if let Some((profile, creds)) = profile {
             let creds = ProfileCredentials {

@@ -1,5 +1,6 @@
-//! The runner contract: workflow commands on stdout (`::add-mask::`, annotations, debug) and the
-//! file commands (`GITHUB_ENV`, `GITHUB_OUTPUT`) in the runner's heredoc form.
+//! The runner contract: workflow commands on stdout (`::add-mask::`, annotations, debug; on
+//! stderr where stdout belongs to a command we run, see [`to_stderr`]) and the file commands
+//! (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_STATE` in the runner's heredoc form, `GITHUB_PATH`).
 //!
 //! Every value registered as a secret is also scrubbed from anything this module prints, so a
 //! secret cannot leak through our own messages even where the runner's masking would not apply:
@@ -19,6 +20,7 @@ pub mod markdown;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
 
@@ -237,11 +239,26 @@ impl Drop for DebugLines {
     }
 }
 
+/// Everything this module prints goes to stderr instead of stdout.
+static TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Prints everything from now on to stderr: for a command run with the credentials (`exec`),
+/// whose stdout must stay the command's own. In a `run:` step the runner reads workflow
+/// commands from stderr as well, so masks and annotations still work.
+pub fn to_stderr() {
+    TO_STDERR.store(true, Ordering::Relaxed);
+}
+
 fn print_line(line: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed stdout leaves nothing to report to; the exit code still tells the runner.
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
+    // A closed stream leaves nothing to report to; the exit code still tells the runner.
+    if TO_STDERR.load(Ordering::Relaxed) {
+        let mut out = std::io::stderr().lock();
+        let _ = writeln!(out, "{line}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
 }
 
 /// Replaces every registered secret in `text`, and every run of [`SCRUB_WINDOW`] or more
@@ -307,13 +324,15 @@ fn escape_data(value: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// One of the runner's file commands that take `NAME=VALUE` pairs.
-#[derive(Debug, Clone, Copy)]
+/// One of the runner's file commands: `NAME=VALUE` pairs, or `GITHUB_PATH`'s folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileCommand {
     Env,
     Output,
     /// Values for the post step, which gets them as `STATE_<name>`.
     State,
+    /// Folders put first on `PATH` for later steps, one a line.
+    Path,
 }
 
 impl FileCommand {
@@ -322,6 +341,7 @@ impl FileCommand {
             FileCommand::Env => "GITHUB_ENV",
             FileCommand::Output => "GITHUB_OUTPUT",
             FileCommand::State => "GITHUB_STATE",
+            FileCommand::Path => "GITHUB_PATH",
         }
     }
 
@@ -334,11 +354,12 @@ impl FileCommand {
     }
 }
 
-/// Pairs gathered for one file command, written in one piece at the end so that a failure never
-/// leaves a file half-written.
+/// Pairs (or, for `GITHUB_PATH`, folders) gathered for one file command, written in one piece at
+/// the end so that a failure never leaves a file half-written.
 #[derive(Debug)]
 pub struct FileWrites {
     command: FileCommand,
+    /// For `GITHUB_PATH`, the folders as values of empty names.
     pairs: Vec<(String, String)>,
 }
 
@@ -350,8 +371,15 @@ impl FileWrites {
         }
     }
 
+    /// Adds a folder to `GITHUB_PATH`'s writes.
+    pub fn add_path(&mut self, folder: &str) {
+        debug_assert_eq!(self.command, FileCommand::Path);
+        self.pairs.push((String::new(), folder.to_owned()));
+    }
+
     /// Sets `name`; a name set before keeps its place and takes the new value.
     pub fn set(&mut self, name: &str, value: &str) {
+        debug_assert_ne!(self.command, FileCommand::Path);
         match self.pairs.iter_mut().find(|(n, _)| n == name) {
             Some(pair) => pair.1 = value.to_owned(),
             None => self.pairs.push((name.to_owned(), value.to_owned())),
@@ -369,6 +397,9 @@ impl FileWrites {
     /// Renders every pair in the heredoc form with a fresh random delimiter, refusing names and
     /// values that would break the file's format.
     pub fn render(&self) -> Result<String, Error> {
+        if self.command == FileCommand::Path {
+            return self.render_path();
+        }
         let delimiter = format!("ghadelimiter_{}", random_uuid());
         let mut text = String::new();
         for (name, value) in &self.pairs {
@@ -389,6 +420,23 @@ impl FileWrites {
                 return Err(refuse("it contains the file's delimiter"));
             }
             text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+        }
+        Ok(text)
+    }
+
+    /// Renders `GITHUB_PATH`'s folders, one a line, refusing what is not one line of text.
+    fn render_path(&self) -> Result<String, Error> {
+        let mut text = String::new();
+        for (_, folder) in &self.pairs {
+            if folder.trim().is_empty() || folder.contains(['\n', '\r']) {
+                return Err(Error::FileCommandValue {
+                    file: self.command.variable(),
+                    name: folder.clone(),
+                    problem: "a folder must be one line and not empty",
+                });
+            }
+            text.push_str(folder);
+            text.push('\n');
         }
         Ok(text)
     }
@@ -507,6 +555,21 @@ mod tests {
             assert!(
                 matches!(w.render(), Err(Error::FileCommandValue { .. })),
                 "{name:?}={value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn renders_path_folders_one_a_line() {
+        let mut w = FileWrites::new(FileCommand::Path);
+        w.add_path("/opt/tool bin");
+        assert_eq!(w.render().unwrap(), "/opt/tool bin\n");
+        for bad in ["/a\n/b", " ", "/a\r"] {
+            let mut w = FileWrites::new(FileCommand::Path);
+            w.add_path(bad);
+            assert!(
+                matches!(w.render(), Err(Error::FileCommandValue { .. })),
+                "{bad:?}"
             );
         }
     }

@@ -6,6 +6,8 @@ mod cli;
 #[cfg(unix)]
 mod credential_process;
 mod diagnosis;
+#[cfg(unix)]
+mod exec;
 mod faults;
 mod files;
 mod hostile;
