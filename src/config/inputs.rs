@@ -43,6 +43,7 @@ pub const NAMES: &[&str] = &[
     "sts-endpoint",
     "trust-policy-file",
     "job-summary",
+    "profiles",
 ];
 
 /// Environment variables the original action reads when the input itself is empty.
