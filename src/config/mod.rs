@@ -426,9 +426,15 @@ fn source(
     let audience = inputs.get("audience").map(audience).transpose()?;
 
     if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
+        let which = match inputs.get("role-to-assume") {
+            Some(_) => "role-to-assume",
+            None => "profiles",
+        };
         return Err(Error::input(
             "force-skip-oidc",
-            "is true and 'role-to-assume' or 'profiles' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too",
+            format!(
+                "is true and '{which}' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too"
+            ),
         ));
     }
     if let Some(access_key_id) = access_key {
@@ -457,7 +463,7 @@ fn source(
         if role.is_none() {
             return Err(Error::input(
                 "web-identity-token-file",
-                "needs 'role-to-assume' or 'profiles': the token is exchanged for a role's credentials",
+                "needs 'role-to-assume': the token is exchanged for that role's credentials",
             ));
         }
         return Ok((Source::TokenFile(workspace_path(file, env)?), false));
@@ -528,11 +534,13 @@ fn profiles_conflict(
         None
     } else if use_existing {
         Some(
-            "cannot be used with 'use-existing-credentials', which may skip every role; set              one of them",
+            "cannot be used with 'use-existing-credentials', which may skip every role; set \
+             one of them",
         )
     } else if aws_profile && web_identity && !role {
         Some(
-            "is set with 'aws-profile' but without 'role-to-assume': with a web identity there              are no credentials for 'aws-profile'; name that profile in 'profiles' instead",
+            "is set with 'aws-profile' but without 'role-to-assume': with a web identity there \
+             are no credentials for 'aws-profile'; name that profile in 'profiles' instead",
         )
     } else {
         None
@@ -1287,6 +1295,53 @@ mod tests {
         );
         assert!(error(&[("INPUT_AWS-PROFILE", "a/b")]).starts_with("Input 'aws-profile'"));
         assert!(error(&[("INPUT_ROLE-EXTERNAL-ID", "x")]).starts_with("Input 'role-external-id'"));
+    }
+
+    #[test]
+    fn profiles_share_the_session_settings_and_need_no_role_to_assume() {
+        let text =
+            "dev=arn:aws:iam::111111111111:role/a\n# later\nprod=arn:aws:iam::222222222222:role/b";
+        let c = config(&[
+            ("INPUT_ROLE-TO-ASSUME", ""),
+            ("INPUT_PROFILES", text),
+            ("INPUT_ROLE-SESSION-NAME", "deploy-7"),
+            ("INPUT_ROLE-DURATION-SECONDS", "900"),
+        ])
+        .unwrap();
+        assert!(c.role.is_none());
+        assert!(
+            matches!(c.source, Source::GithubOidc { .. }),
+            "the token is used"
+        );
+        let profiles = c.profiles.unwrap();
+        let names: Vec<&str> = profiles.roles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["dev", "prod"]);
+        let prod = &profiles.roles[1].role;
+        assert_eq!(
+            prod.role,
+            RoleRef::Arn("arn:aws:iam::222222222222:role/b".into())
+        );
+        assert_eq!(prod.session_name, "deploy-7");
+        assert_eq!(prod.duration_seconds, 900);
+        assert!(prod.tags.is_none(), "no tags with a web identity");
+        assert_eq!(
+            profiles.files.credentials,
+            Path::new("/home/runner/.aws/credentials")
+        );
+
+        // With access keys, each role gets the run's session tags, and `role-to-assume` stays.
+        let c = config(&[
+            ("INPUT_PROFILES", text),
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+            ("INPUT_OVERWRITE-AWS-PROFILE", "true"),
+        ])
+        .unwrap();
+        assert!(c.role.is_some());
+        let profiles = c.profiles.unwrap();
+        assert!(profiles.roles.iter().all(|p| p.role.tags.is_some()));
+        assert!(profiles.overwrite);
+        assert!(profiles.keep_in.is_some());
     }
 
     #[test]
