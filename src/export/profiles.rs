@@ -11,7 +11,9 @@
 //! second cannot be replaced, the first gets its old content back. Each read-modify-write holds
 //! a lock beside each file ([`crate::export::lock`]), so that steps of concurrent jobs sharing a home
 //! directory do not lose each other's profiles. [`remove`] takes the profile out again the same
-//! way, for the post step, and [`restore`] puts back a profile that was replaced.
+//! way, for the post step, and [`restore`] puts back a profile that was replaced. [`write()`]
+//! writes several profiles (`aws-profile`'s and those of `profiles`) in one change, so that
+//! either all of them are written or none is.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -1626,6 +1628,58 @@ mod tests {
         let error = write_one(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap_err();
         assert!(matches!(error, Error::ProfileIo { .. }));
         assert_eq!(text(&files.credentials), "[ci]\nk = v\n");
+    }
+
+    #[test]
+    fn several_profiles_are_written_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = "[prod]\nk = old\n";
+        let files = existing(dir.path(), before, "");
+        let other = ProfileCredentials {
+            access_key_id: "AKIB",
+            secret_access_key: "SECRET2",
+            session_token: None,
+        };
+        let (kept_dev, kept_prod) = (dir.path().join("kept-dev"), dir.path().join("kept-prod"));
+        let profiles = [
+            NewProfile {
+                name: "dev",
+                holds: Holds::Keys(CREDS),
+                keep: Some(&kept_dev),
+            },
+            NewProfile {
+                name: "prod",
+                holds: Holds::Keys(other),
+                keep: Some(&kept_prod),
+            },
+        ];
+        // One is there already: neither is written, nothing is kept.
+        let error = write(&files, &profiles, "us-east-2", false).unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfileExists { profile, .. } if profile == "prod"),
+            "{error}"
+        );
+        assert_eq!(text(&files.credentials), before);
+        assert_eq!(text(&files.config), "");
+        assert!(!kept_dev.exists() && !kept_prod.exists());
+
+        write(&files, &profiles, "us-east-2", true).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[prod]\naws_access_key_id = AKIB\naws_secret_access_key = SECRET2\n\n[dev]\n\
+             aws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
+        );
+        assert_eq!(
+            text(&files.config),
+            "[profile dev]\nregion = us-east-2\n\n[profile prod]\nregion = us-east-2\n"
+        );
+        // Each keeps what it replaced, and is put back from it.
+        for (name, kept) in [("dev", &kept_dev), ("prod", &kept_prod)] {
+            let previous = Previous::load(kept).unwrap().unwrap();
+            restore(&files, name, &previous).unwrap();
+        }
+        assert_eq!(text(&files.credentials), before);
+        assert!(!files.config.exists());
     }
 
     #[test]
