@@ -11,6 +11,7 @@ mod files;
 mod hostile;
 mod modes;
 mod moto;
+mod named_profiles;
 mod oidc;
 mod profiles;
 mod proxy;
