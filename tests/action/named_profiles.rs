@@ -3,9 +3,11 @@
 
 use std::fs;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::support::{Bench, REGION, ROLE, assert_failed_with};
 use testbench::runner::{Job, StepResult};
+use testbench::sts::Fault;
 
 const DEV: &str = "arn:aws:iam::111111111111:role/dev-deploy";
 const PROD: &str = "arn:aws:iam::222222222222:role/prod-deploy";
@@ -373,4 +375,44 @@ fn with_access_keys_a_role_refusing_names_its_profile() {
         )],
     );
     assert_nothing_written(&bench, &result);
+}
+
+#[test]
+fn the_roles_are_asked_for_at_once() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    let latency = Duration::from_millis(800);
+    bench.sts.set_latency(latency);
+    let result = bench.run(|s| s.with("profiles", &three()));
+    result.assert_success();
+    let received: Vec<Instant> = bench.sts.requests().iter().map(|r| r.received).collect();
+    assert_eq!(received.len(), 4);
+    let (first, last) = (
+        received.iter().min().unwrap(),
+        received.iter().max().unwrap(),
+    );
+    // One after another, each would wait for the answer before.
+    assert!(
+        *last - *first < latency / 2,
+        "asked for within {:?}",
+        *last - *first
+    );
+}
+
+#[test]
+fn a_token_refused_to_every_call_is_renewed_once_for_all() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    // STS cannot check the token: each call asks again with a new one, and the first to ask
+    // fetches it for all.
+    bench.sts.fail_next(4, Fault::VerificationKey);
+    let result = bench.run(|s| s.with("profiles", &three()));
+    result.assert_success();
+    let requests = bench.sts.requests();
+    assert_eq!(requests.len(), 8, "each call again");
+    assert_eq!(bench.github.requests().len(), 2, "one new token");
+    let tokens = bench.github.issued_tokens();
+    for request in &requests[4..] {
+        assert_eq!(request.params["WebIdentityToken"], tokens[1]);
+    }
 }
