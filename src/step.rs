@@ -182,6 +182,9 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
         let role_arn = role_arn(&role.role, source_identity.as_ref())?;
         let (assumed, claims) =
             assume(config, role, &role_arn, &clients, method(role), None).await?;
+        mask_account(config, &assumed.identity.arn, &assumed.identity.account);
+        check_account(config, &assumed.identity, None)?;
+        export::mask_credentials(&assumed.credentials);
         let outcome = Outcome {
             credentials: Some(assumed.credentials),
             identity: Some(assumed.identity),
@@ -205,28 +208,16 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
     let ((mut outcome, assumed_role_id), extra) = tokio::try_join!(main, extra)?;
 
     // Every issued credential and (with `mask-aws-account-id`) account is masked before any
-    // line could show them; then the accounts are checked, each profile's naming it.
-    if let Some(identity) = outcome.identity.as_ref().filter(|_| config.role.is_some()) {
-        mask_account(config, &identity.arn, &identity.account);
-    }
+    // line could show them; then the profiles' accounts are checked, the error naming the
+    // profile.
     for (profile, _) in &extra {
         mask_account(config, &profile.identity.arn, &profile.identity.account);
         export::mask_credentials(&profile.credentials);
     }
-    if let Some(creds) = outcome
-        .credentials
-        .as_ref()
-        .filter(|_| config.role.is_some())
-    {
-        export::mask_credentials(creds);
-    }
-    if let (Some(identity), Some(_)) = (&outcome.identity, &config.role) {
-        check_account(config, identity, None)?;
-    }
     for (profile, _) in &extra {
         check_account(config, &profile.identity, Some(&profile.name))?;
     }
-    // STS's text, so only once every mask is out.
+    // STS's text, so only once every mask (of every role) is out.
     if let Some(id) = assumed_role_id {
         runner::info(&format!("Authenticated as assumedRoleId {id}"));
     }

@@ -296,77 +296,79 @@ impl<'c> Plan<'c> {
     /// then the profile files are written, then the job summary. A failure leaves none of the
     /// runner's files and profile files changed.
     fn write(self) -> Result<(), Error> {
-        let profile = self.config.profile.as_ref().zip(self.profile.as_ref());
-        let mut state = FileWrites::new(FileCommand::State);
-        // The post step removes what is written, so it does not outlive the job, and puts
-        // back what it replaced.
-        let kept_in = |dir: &std::path::Path| {
-            dir.join(format!(
-                "aws-oidc-credentials-{}.profile",
-                runner::random_uuid()
-            ))
+        // Every profile to write, `aws-profile`'s first, with where what it replaces is kept.
+        let kept_in = |dir: Option<&std::path::Path>| {
+            dir.map(|dir| {
+                dir.join(format!(
+                    "aws-oidc-credentials-{}.profile",
+                    runner::random_uuid()
+                ))
+            })
         };
-        let mut keep = None;
-        if let Some((profile, _)) = profile {
-            state.set(STATE_PROFILE, &profile.name);
-            keep = profile.keep_in.as_deref().map(kept_in);
-            if let Some(path) = &keep {
-                state.set(STATE_PROFILE_KEPT, &path.to_string_lossy());
-            }
+        let mut target = None;
+        let mut planned = Vec::new();
+        let aws_profile = self.config.profile.as_ref().zip(self.profile.as_ref());
+        if let Some((profile, creds)) = aws_profile {
+            target = Some((&profile.files, profile.overwrite));
+            planned.push((&profile.name, creds, kept_in(profile.keep_in.as_deref())));
         }
-        let extra = self
+        if let Some(extra) = self
             .config
             .profiles
             .as_ref()
-            .filter(|_| !self.extra.is_empty());
-        let mut extra_kept = Vec::new();
-        if let Some(extra) = extra {
-            let listed: Vec<StateProfile> = self
-                .extra
-                .iter()
-                .map(|p| {
-                    let kept = extra.keep_in.as_deref().map(kept_in);
-                    extra_kept.push(kept.clone());
-                    StateProfile {
-                        name: p.name.clone(),
-                        kept: kept.map(|path| path.to_string_lossy().into_owned()),
-                    }
-                })
-                .collect();
+            .filter(|_| !self.extra.is_empty())
+        {
+            target = target.or(Some((&extra.files, extra.overwrite)));
+            for profile in self.extra {
+                let keep = kept_in(extra.keep_in.as_deref());
+                planned.push((&profile.name, &profile.credentials, keep));
+            }
+        }
+
+        // The post step removes what is written, so it does not outlive the job, and puts
+        // back what it replaced: `aws-profile`'s under its own names, those of `profiles` as
+        // a list.
+        let mut state = FileWrites::new(FileCommand::State);
+        let mut listed = Vec::new();
+        for (index, (name, _, keep)) in planned.iter().enumerate() {
+            let kept = keep
+                .as_ref()
+                .map(|path| path.to_string_lossy().into_owned());
+            if index == 0 && aws_profile.is_some() {
+                state.set(STATE_PROFILE, name);
+                if let Some(kept) = &kept {
+                    state.set(STATE_PROFILE_KEPT, kept);
+                }
+            } else {
+                listed.push(StateProfile {
+                    name: (*name).clone(),
+                    kept,
+                });
+            }
+        }
+        if !listed.is_empty() {
             let listed = serde_json::to_string(&listed).expect("names and paths serialise");
             state.set(STATE_PROFILES, &listed);
         }
-        let (files, overwrite) = match (profile, extra) {
-            (Some((profile, _)), _) => (Some(&profile.files), profile.overwrite),
-            (None, Some(extra)) => (Some(&extra.files), extra.overwrite),
-            (None, None) => (None, false),
-        };
-        if let Some(files) = files {
+        if let Some((files, _)) = target {
             state.set(STATE_CREDENTIALS_FILE, &files.credentials.to_string_lossy());
             state.set(STATE_CONFIG_FILE, &files.config.to_string_lossy());
         }
-
-        let mut new = Vec::new();
-        if let Some((profile, creds)) = profile {
-            runner::info(&format!("Writing credentials to profile: {}", profile.name));
-            new.push(NewProfile {
-                name: &profile.name,
-                holds: keys(creds),
-                keep: keep.as_deref(),
-            });
-        }
-        for (extra, kept) in self.extra.iter().zip(&extra_kept) {
-            runner::info(&format!("Writing credentials to profile: {}", extra.name));
-            new.push(NewProfile {
-                name: &extra.name,
-                holds: keys(&extra.credentials),
-                keep: kept.as_deref(),
-            });
-        }
+        let new: Vec<NewProfile<'_>> = planned
+            .iter()
+            .map(|(name, creds, keep)| {
+                runner::info(&format!("Writing credentials to profile: {name}"));
+                NewProfile {
+                    name,
+                    holds: keys(creds),
+                    keep: keep.as_deref(),
+                }
+            })
+            .collect();
 
         let writes = [self.env, self.outputs, state];
         let written = commit(prepare(&writes)?)?;
-        if let Some(files) = files.filter(|_| !new.is_empty()) {
+        if let Some((files, overwrite)) = target {
             let result = profiles::write(files, &new, &self.config.region, overwrite);
             if let Err(error) = result {
                 undo(&written);
