@@ -416,3 +416,58 @@ fn a_token_refused_to_every_call_is_renewed_once_for_all() {
         assert_eq!(request.params["WebIdentityToken"], tokens[1]);
     }
 }
+
+#[test]
+fn a_web_identity_token_file_serves_every_role() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    let token = bench.github.mint("sts.amazonaws.com");
+    fs::write(bench.job.workspace().join("token"), &token).unwrap();
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("web-identity-token-file", "token")
+            .with("profiles", &three())
+    });
+    result.assert_success();
+    assert!(bench.github.requests().is_empty());
+    let requests = bench.sts.requests();
+    assert_eq!(requests.len(), 3);
+    for request in &requests {
+        assert_eq!(request.action, "AssumeRoleWithWebIdentity");
+        assert_eq!(request.params["WebIdentityToken"], token);
+    }
+    assert_eq!(cli_arn(&bench, "prod"), session_arn(PROD, "GitHubActions"));
+}
+
+#[test]
+fn role_chaining_assumes_each_role_with_the_credentials_of_the_step_before() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    for arn in [DEV, PROD] {
+        bench
+            .sts
+            .role(arn)
+            .trust_principals(&["arn:aws:sts::111122223333:assumed-role/deploy/*"]);
+    }
+    bench.run(|s| s).assert_success();
+    let first = bench.sts.issued_credentials()[0].access_key_id.clone();
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("role-chaining", "true")
+            .with("profiles", &format!("dev={DEV}\nprod={PROD}"))
+    });
+    result.assert_success();
+    let requests = bench.sts.requests();
+    let assumes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.action == "AssumeRole")
+        .collect();
+    assert_eq!(assumes.len(), 2, "{requests:?}");
+    assert!(
+        assumes
+            .iter()
+            .all(|r| r.caller_access_key.as_deref() == Some(first.as_str())),
+        "signed by the first step's credentials"
+    );
+    assert_eq!(cli_arn(&bench, "dev"), session_arn(DEV, "GitHubActions"));
+}
