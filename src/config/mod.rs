@@ -2,7 +2,8 @@
 //! [`Config`] before any network call. After this, no value needs checking again.
 //!
 //! The stage owns the inputs as given ([`inputs`]) and what they are checked into: this
-//! [`Config`], the session tags ([`tags`]) and the proxy settings ([`proxy`]).
+//! [`Config`], the session tags ([`tags`]), the proxy settings ([`proxy`]) and the roles of
+//! `profiles` ([`named_roles`]).
 
 pub mod inputs;
 pub mod named_roles;
