@@ -41,10 +41,16 @@ pub enum Error {
 
     /// The credentials belong to an account that `allowed-account-ids` does not list.
     #[error(
-        "The credentials are for AWS account {account}, which 'allowed-account-ids' does not allow \
-         (allowed: {allowed}); nothing was exported"
+        "The credentials{} are for AWS account {account}, which 'allowed-account-ids' does not \
+         allow (allowed: {allowed}); nothing was exported",
+        for_profile(profile.as_deref())
     )]
-    AccountNotAllowed { account: String, allowed: String },
+    AccountNotAllowed {
+        account: String,
+        allowed: String,
+        /// The profile of `profiles` they are for.
+        profile: Option<String>,
+    },
 
     /// `action-timeout-s` ran out.
     #[error("The action timed out after {0} seconds ('action-timeout-s'); nothing was exported")]
@@ -123,6 +129,11 @@ impl Error {
     }
 }
 
+/// ` for profile 'NAME'`, naming a profile of `profiles`.
+fn for_profile(profile: Option<&str>) -> String {
+    profile.map_or_else(String::new, |name| format!(" for profile '{name}'"))
+}
+
 fn oidc_hint_text(hint: bool) -> &'static str {
     if hint {
         ". To use GitHub OIDC instead, give the job `permissions: id-token: write`"
@@ -153,6 +164,8 @@ impl fmt::Display for Via {
 #[derive(Debug)]
 pub struct StsFailure {
     pub role_arn: String,
+    /// The profile of `profiles` the role was for.
+    pub profile: Option<String>,
     pub via: Via,
     /// The STS error code (`AccessDenied`, `Throttling`, …) or a transport kind (`Timeout`, …).
     pub code: String,
@@ -172,8 +185,12 @@ impl fmt::Display for StsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Could not assume role {} with {}: {}: {}",
-            self.role_arn, self.via, self.code, self.message
+            "Could not assume role {}{} with {}: {}: {}",
+            self.role_arn,
+            for_profile(self.profile.as_deref()),
+            self.via,
+            self.code,
+            self.message
         )?;
         // The one-line fix for the STS answers users meet most.
         let hint = crate::aws::answers::find(self.via, &self.code, &self.message)

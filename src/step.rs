@@ -1,13 +1,14 @@
-//! The main step: the source credentials, then the role, then the checks. Each stage gets the
-//! validated `Config`; the result is one [`Outcome`], which writes nothing: the export
+//! The main step: the source credentials, then the role and the roles of `profiles`
+//! (concurrently, with one GitHub token), then the checks. Each stage gets the validated
+//! `Config`; the result is one [`Outcome`], which writes nothing: the export
 //! ([`crate::export::write`]) turns it into what later steps see, and nothing is written unless
-//! every stage succeeded.
+//! every stage succeeded, for every role.
 
 use crate::aws::http::{self, SdkHttpClient};
 use crate::aws::retry::Verdict;
 use crate::aws::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
 use crate::config::tags::SessionTags;
-use crate::config::{Config, IdTokenRequest, RoleRef, RoleRequest, Source};
+use crate::config::{Config, IdTokenRequest, ProfileRole, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::export::{self, profiles};
@@ -25,13 +26,24 @@ pub struct Outcome {
     pub identity: Option<Identity>,
     /// How they were had.
     pub how: How,
+    /// The roles of `profiles`, each assumed, in the input's order.
+    pub profiles: Vec<ProfileOutcome>,
+}
+
+/// A role of `profiles`, assumed: its credentials go to the named profile.
+pub struct ProfileOutcome {
+    pub name: String,
+    pub role_arn: String,
+    pub credentials: Credentials,
+    pub identity: Identity,
 }
 
 /// How the main step had its credentials.
 pub enum How {
     /// `use-existing-credentials`, and those in the environment are valid: nothing new.
     Existing,
-    /// The source credentials themselves, without a role.
+    /// The source credentials themselves, without a role (none with a web identity: its token
+    /// served only `profiles`).
     Source {
         /// How, in words, for the job summary.
         mode: &'static str,
@@ -58,8 +70,12 @@ pub fn run_blocking(config: &Config) -> Result<Outcome, Error> {
 
 /// Runs the main step under `action-timeout-s`, if set.
 pub async fn run(config: &Config) -> Result<Outcome, Error> {
-    if let Some(RoleRef::Arn(arn)) = config.role.as_ref().map(|role| &role.role) {
-        mask_account(config, arn, arn.split(':').nth(4).unwrap_or_default());
+    let profile_roles = config.profiles.iter().flat_map(|p| &p.roles);
+    let roles = config.role.iter().chain(profile_roles.map(|p| &p.role));
+    for role in roles {
+        if let RoleRef::Arn(arn) = &role.role {
+            mask_account(config, arn, arn.split(':').nth(4).unwrap_or_default());
+        }
     }
     match config.timeout {
         None => main_step(config).await,
@@ -89,6 +105,13 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
     if let Some(profile) = &config.profile {
         profiles::check_writable(&profile.files, &profile.name, profile.overwrite)?;
     }
+    for (files, overwrite, role) in config.profiles.iter().flat_map(|p| {
+        p.roles
+            .iter()
+            .map(move |role| (&p.files, p.overwrite, role))
+    }) {
+        profiles::check_writable(files, &role.name, overwrite)?;
+    }
     let http = http::client(config.proxy.as_ref())?;
     let clients = Clients::new(config, SdkHttpClient::shared(http.clone())).await;
 
@@ -100,6 +123,7 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
                 credentials: None,
                 identity: None,
                 how: How::Existing,
+                profiles: Vec::new(),
             });
         }
         runner::notice("No valid credentials exist. Running as normal.");
@@ -133,57 +157,114 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
         _ => None,
     };
 
-    let Some(role) = &config.role else {
-        let identity = source_identity.expect("credentials without a role are identified");
-        check_account(config, &identity)?;
-        runner::info("Proceeding with IAM user credentials");
-        return Ok(Outcome {
-            credentials: keys,
-            identity: Some(identity),
-            how: How::Source { mode: mode(config) },
-        });
+    // One GitHub token for every role, fetched when first needed.
+    let token = SharedToken::default();
+    let method = |role: &RoleRequest| match &config.source {
+        Source::GithubOidc { request, audience } => Method::Oidc {
+            request,
+            audience: audience.as_deref(),
+            http: &http,
+            token: &token,
+        },
+        Source::TokenFile(path) => Method::TokenFile(path),
+        _ => Method::Sign {
+            client: clients.client(caller()),
+            tags: role.tags.clone(),
+        },
     };
 
-    let role_arn = role_arn(&role.role, source_identity.as_ref())?;
-    let (assumed, claims) = match &config.source {
-        Source::GithubOidc { request, audience } => {
-            let method = Method::Oidc {
-                request,
-                audience: audience.as_deref(),
-                http: &http,
+    let main = async {
+        let Some(role) = &config.role else {
+            // With a web identity, there are no source credentials: its token serves `profiles`.
+            if let Some(identity) = &source_identity {
+                check_account(config, identity, None)?;
+                runner::info("Proceeding with IAM user credentials");
+            }
+            let outcome = Outcome {
+                credentials: keys.clone(),
+                identity: source_identity.clone(),
+                how: How::Source { mode: mode(config) },
+                profiles: Vec::new(),
             };
-            assume(config, role, &role_arn, &clients, method).await?
-        }
-        Source::TokenFile(path) => {
-            let method = Method::TokenFile(path);
-            assume(config, role, &role_arn, &clients, method).await?
-        }
-        _ => {
-            let method = Method::Sign {
-                client: clients.client(caller()),
-                tags: role.tags.clone(),
-            };
-            assume(config, role, &role_arn, &clients, method).await?
-        }
+            return Ok((outcome, None));
+        };
+        let role_arn = role_arn(&role.role, source_identity.as_ref())?;
+        let (assumed, claims) =
+            assume(config, role, &role_arn, &clients, method(role), None).await?;
+        mask_account(config, &assumed.identity.arn, &assumed.identity.account);
+        check_account(config, &assumed.identity, None)?;
+        export::mask_credentials(&assumed.credentials);
+        let outcome = Outcome {
+            credentials: Some(assumed.credentials),
+            identity: Some(assumed.identity),
+            how: How::Role {
+                mode: mode(config),
+                role_arn,
+                session_name: role.session_name.clone(),
+                subject: claims.and_then(|c| c.text("sub")),
+            },
+            profiles: Vec::new(),
+        };
+        Ok((outcome, Some(assumed.assumed_role_id)))
     };
-    mask_account(config, &assumed.identity.arn, &assumed.identity.account);
-    check_account(config, &assumed.identity)?;
-    export::mask_credentials(&assumed.credentials);
-    // STS's text, so only once every mask is out.
-    runner::info(&format!(
-        "Authenticated as assumedRoleId {}",
-        assumed.assumed_role_id
-    ));
-    Ok(Outcome {
-        credentials: Some(assumed.credentials),
-        identity: Some(assumed.identity),
-        how: How::Role {
-            mode: mode(config),
-            role_arn,
-            session_name: role.session_name.clone(),
-            subject: claims.and_then(|c| c.text("sub")),
-        },
-    })
+    let extra = futures_util::future::try_join_all(
+        config
+            .profiles
+            .iter()
+            .flat_map(|p| &p.roles)
+            .map(|profile| assume_profile(config, profile, &clients, method(&profile.role))),
+    );
+    let ((mut outcome, assumed_role_id), extra) = tokio::try_join!(main, extra)?;
+
+    // Every issued credential and (with `mask-aws-account-id`) account is masked before any
+    // line could show them; then the profiles' accounts are checked, the error naming the
+    // profile.
+    for (profile, _) in &extra {
+        mask_account(config, &profile.identity.arn, &profile.identity.account);
+        export::mask_credentials(&profile.credentials);
+    }
+    for (profile, _) in &extra {
+        check_account(config, &profile.identity, Some(&profile.name))?;
+    }
+    // STS's text, so only once every mask (of every role) is out.
+    if let Some(id) = assumed_role_id {
+        runner::info(&format!("Authenticated as assumedRoleId {id}"));
+    }
+    for (profile, id) in &extra {
+        runner::info(&format!(
+            "Authenticated for profile '{}' as assumedRoleId {id}",
+            profile.name
+        ));
+    }
+    outcome.profiles = extra.into_iter().map(|(profile, _)| profile).collect();
+    Ok(outcome)
+}
+
+/// Assumes a role of `profiles`; the answer's assumed role id comes with it, to print once
+/// every mask is out.
+async fn assume_profile(
+    config: &Config,
+    profile: &ProfileRole,
+    clients: &Clients,
+    method: Method<'_>,
+) -> Result<(ProfileOutcome, String), Error> {
+    let role_arn = role_arn(&profile.role.role, None)?;
+    let (assumed, _) = assume(
+        config,
+        &profile.role,
+        &role_arn,
+        clients,
+        method,
+        Some(&profile.name),
+    )
+    .await?;
+    let outcome = ProfileOutcome {
+        name: profile.name.clone(),
+        role_arn,
+        credentials: assumed.credentials,
+        identity: assumed.identity,
+    };
+    Ok((outcome, assumed.assumed_role_id))
 }
 
 /// The role's ARN: as given, or a name completed with the partition and account of the source
@@ -225,8 +306,9 @@ fn mask_account(config: &Config, arn: &str, account: &str) {
     }
 }
 
-/// Fails unless `allowed-account-ids` is empty or lists the identity's account.
-fn check_account(config: &Config, identity: &Identity) -> Result<(), Error> {
+/// Fails unless `allowed-account-ids` is empty or lists the identity's account; `profile` names
+/// the profile of `profiles` the credentials are for.
+fn check_account(config: &Config, identity: &Identity, profile: Option<&str>) -> Result<(), Error> {
     if config.allowed_account_ids.is_empty()
         || config.allowed_account_ids.contains(&identity.account)
     {
@@ -235,6 +317,7 @@ fn check_account(config: &Config, identity: &Identity) -> Result<(), Error> {
     Err(Error::AccountNotAllowed {
         account: identity.account.clone(),
         allowed: config.allowed_account_ids.join(", "),
+        profile: profile.map(str::to_owned),
     })
 }
 
@@ -255,6 +338,10 @@ async fn identify(config: &Config, client: &aws_sdk_sts::Client) -> Result<Ident
         })
 }
 
+/// The job's GitHub token, shared by every role's calls: fetched by the first call that needs
+/// it, while the others wait, and again only when stale or refused.
+type SharedToken = tokio::sync::Mutex<Option<IdToken>>;
+
 /// How the role is asked for.
 enum Method<'a> {
     /// With the job's GitHub token, fetched (again) when needed.
@@ -262,6 +349,7 @@ enum Method<'a> {
         request: &'a IdTokenRequest,
         audience: Option<&'a str>,
         http: &'a reqwest::Client,
+        token: &'a SharedToken,
     },
     /// With the token in this file, read for each attempt (it may be rotated).
     TokenFile(&'a std::path::Path),
@@ -279,20 +367,24 @@ enum Failure {
     Sts(StsError),
 }
 
-/// Assumes the role, retried by the policy.
+/// Assumes the role (for the named profile of `profiles`, if given), retried by the policy.
 async fn assume(
     config: &Config,
     role: &RoleRequest,
     role_arn: &str,
     clients: &Clients,
     mut method: Method<'_>,
+    profile: Option<&str>,
 ) -> Result<(Assumed, Option<Claims>), Error> {
     let via = match method {
         Method::Oidc { .. } => Via::Oidc,
         Method::TokenFile(_) => Via::TokenFile,
         Method::Sign { .. } => Via::Credentials,
     };
-    runner::info(&format!("Assuming role with {via}"));
+    match profile {
+        None => runner::info(&format!("Assuming role with {via}")),
+        Some(name) => runner::info(&format!("Assuming role for profile '{name}' with {via}")),
+    }
     runner::debug(&format!(
         "role {role_arn}, session name {}, duration {} s, region {}",
         role.session_name, role.duration_seconds, config.region
@@ -309,18 +401,28 @@ async fn assume(
                         request,
                         audience,
                         http,
+                        token: shared,
                     } => {
-                        let jwt = match &token {
-                            Some(t) if !attempt.fresh_token && !t.is_stale() => t.jwt.clone(),
+                        let mut held = shared.lock().await;
+                        // A token refused to this call is fetched again, unless another call
+                        // fetched a new one since.
+                        let refused = |t: &IdToken| {
+                            attempt.fresh_token
+                                && token.as_ref().is_some_and(|used| used.jwt == t.jwt)
+                        };
+                        let current = match held.as_ref() {
+                            Some(t) if !t.is_stale() && !refused(t) => t.clone(),
                             _ => {
                                 let fresh = id_token(config, http, request, *audience)
                                     .await
                                     .map_err(Failure::Token)?;
-                                let jwt = fresh.jwt.clone();
-                                token = Some(fresh);
-                                jwt
+                                *held = Some(fresh.clone());
+                                fresh
                             }
                         };
+                        drop(held);
+                        let jwt = current.jwt.clone();
+                        token = Some(current);
                         sts::assume_role_with_web_identity(&anonymous, role, role_arn, &jwt).await
                     }
                     Method::TokenFile(path) => {
@@ -367,6 +469,7 @@ async fn assume(
             },
             Failure::Sts(e) => Error::Sts(Box::new(StsFailure {
                 role_arn: role_arn.to_owned(),
+                profile: profile.map(str::to_owned),
                 via,
                 code: e.code,
                 message: e.message,

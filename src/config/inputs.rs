@@ -44,6 +44,7 @@ pub const NAMES: &[&str] = &[
     "trust-policy-file",
     "job-summary",
     "install-cli",
+    "profiles",
 ];
 
 /// Environment variables the original action reads when the input itself is empty.

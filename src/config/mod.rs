@@ -2,9 +2,11 @@
 //! [`Config`] before any network call. After this, no value needs checking again.
 //!
 //! The stage owns the inputs as given ([`inputs`]) and what they are checked into: this
-//! [`Config`], the session tags ([`tags`]) and the proxy settings ([`proxy`]).
+//! [`Config`], the session tags ([`tags`]), the proxy settings ([`proxy`]) and the roles of
+//! `profiles` ([`named_roles`]).
 
 pub mod inputs;
+pub mod named_roles;
 pub mod proxy;
 pub mod tags;
 
@@ -33,6 +35,8 @@ pub struct Config {
     pub role: Option<RoleRequest>,
     /// Write the credentials to this profile of the shared files.
     pub profile: Option<Profile>,
+    /// More roles to assume, each written to its own profile of the shared files (`profiles`).
+    pub profiles: Option<Profiles>,
     pub use_existing_credentials: bool,
     pub mask_account_id: bool,
     pub output_credentials: bool,
@@ -152,6 +156,23 @@ pub struct Profile {
     pub keep_in: Option<PathBuf>,
 }
 
+/// The roles of `profiles`, and where their profiles go.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub roles: Vec<ProfileRole>,
+    pub overwrite: bool,
+    pub files: ProfileFiles,
+    /// With `overwrite`: where replaced profiles are kept for the post step to put back.
+    pub keep_in: Option<PathBuf>,
+}
+
+/// A role of `profiles`, with the same session settings as `role-to-assume`'s.
+#[derive(Debug, Clone)]
+pub struct ProfileRole {
+    pub name: String,
+    pub role: RoleRequest,
+}
+
 impl Config {
     /// Validates the inputs and the runner environment read through `env`, for the main step.
     pub fn from_inputs(
@@ -161,13 +182,15 @@ impl Config {
         Self::validate(inputs, env, true)
     }
 
-    /// Whether the main step only installs the CLI: `install-cli` without a role or keys, which
-    /// needs no other input (a `run:` step then asks for credentials with `exec`).
+    /// Whether the main step only installs the CLI: `install-cli` without a role, keys or
+    /// profiles, which needs no other input (a `run:` step then asks for credentials with
+    /// `exec`).
     pub fn install_cli_only(inputs: &Inputs) -> Result<bool, Error> {
         inputs.check_utf8()?;
         Ok(inputs.boolean("install-cli", false)?
             && inputs.get("role-to-assume").is_none()
-            && inputs.get("aws-access-key-id").is_none())
+            && inputs.get("aws-access-key-id").is_none()
+            && inputs.get("profiles").is_none())
     }
 
     /// The same rules for a command run with the credentials (`exec`), which writes none of the
@@ -218,11 +241,10 @@ impl Config {
         }
 
         let (source, oidc_hint) = source(inputs, &env, role_chaining, force_skip_oidc)?;
+        let web_identity = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
         let mut warnings = Vec::new();
         let custom_tags = custom_tags(inputs, &env)?;
-        if custom_tags.is_some()
-            && matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_))
-        {
+        if custom_tags.is_some() && web_identity {
             warnings.push(
                 "'custom-tags' is set but will be ignored because session tags cannot be applied \
                  when using OIDC or web identity token authentication. Tags are controlled by the \
@@ -230,16 +252,25 @@ impl Config {
                     .to_owned(),
             );
         }
-        let role = match inputs.get("role-to-assume") {
-            None => None,
-            Some(role) => Some(role_request(
+        let role_request = |role| {
+            role_request(
                 inputs,
                 &env,
                 role,
                 &source,
-                custom_tags,
+                custom_tags.clone(),
                 skip_session_tagging,
-            )?),
+            )
+        };
+        let role = match inputs.get("role-to-assume") {
+            None => None,
+            Some(role) => Some(role_request(role_ref(role, web_identity)?)?),
+        };
+        let keep_in = || match overwrite_profile {
+            false => Ok(None),
+            true => env("RUNNER_TEMP")
+                .map(|dir| Some(PathBuf::from(dir)))
+                .ok_or(Error::RunnerEnv("RUNNER_TEMP")),
         };
 
         let profile = match profile_name {
@@ -248,20 +279,43 @@ impl Config {
                 profiles::check_name(name).map_err(|problem| {
                     Error::input("aws-profile", format!("{problem}, got '{name}'"))
                 })?;
-                let keep_in = match overwrite_profile {
-                    false => None,
-                    true => Some(PathBuf::from(
-                        env("RUNNER_TEMP").ok_or(Error::RunnerEnv("RUNNER_TEMP"))?,
-                    )),
-                };
                 Some(Profile {
                     name: name.to_owned(),
                     overwrite: overwrite_profile,
                     files: ProfileFiles::locate(env)?,
-                    keep_in,
+                    keep_in: keep_in()?,
                 })
             }
         };
+        let profiles = match inputs.get("profiles") {
+            None => None,
+            Some(text) => {
+                let named = named_roles::parse(text, profile_name, is_role_arn)
+                    .map_err(|problem| Error::input("profiles", problem))?;
+                let mut roles = Vec::with_capacity(named.len());
+                for named in named {
+                    roles.push(ProfileRole {
+                        role: role_request(RoleRef::Arn(named.arn))?,
+                        name: named.name,
+                    });
+                }
+                Some(Profiles {
+                    roles,
+                    overwrite: overwrite_profile,
+                    files: ProfileFiles::locate(env)?,
+                    keep_in: keep_in()?,
+                })
+            }
+        };
+        if let Some(problem) = profiles_conflict(
+            profiles.is_some(),
+            role.is_some(),
+            web_identity,
+            profile_name.is_some(),
+            use_existing_credentials,
+        ) {
+            return Err(Error::input("profiles", problem));
+        }
 
         let max_attempts = match inputs.get("retry-max-attempts") {
             None => DEFAULT_MAX_ATTEMPTS,
@@ -342,7 +396,7 @@ impl Config {
             if env("GITHUB_OUTPUT").is_none() {
                 return Err(Error::RunnerEnv("GITHUB_OUTPUT"));
             }
-            if profile.is_some() && env("GITHUB_STATE").is_none() {
+            if (profile.is_some() || profiles.is_some()) && env("GITHUB_STATE").is_none() {
                 return Err(Error::RunnerEnv("GITHUB_STATE"));
             }
             if install_cli && env("GITHUB_PATH").is_none() {
@@ -363,6 +417,7 @@ impl Config {
             source,
             role,
             profile,
+            profiles,
             use_existing_credentials,
             mask_account_id,
             output_credentials,
@@ -392,16 +447,25 @@ fn source(
     chaining: bool,
     force_skip_oidc: bool,
 ) -> Result<(Source, bool), Error> {
-    let role = inputs.get("role-to-assume");
+    // A role to assume: `role-to-assume`, or the roles of `profiles`.
+    let role = inputs
+        .get("role-to-assume")
+        .or_else(|| inputs.get("profiles"));
     let access_key = inputs.get("aws-access-key-id");
     let token_file = inputs.get("web-identity-token-file");
     let oidc_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     let audience = inputs.get("audience").map(audience).transpose()?;
 
     if force_skip_oidc && role.is_some() && access_key.is_none() && token_file.is_none() {
+        let which = match inputs.get("role-to-assume") {
+            Some(_) => "role-to-assume",
+            None => "profiles",
+        };
         return Err(Error::input(
             "force-skip-oidc",
-            "is true and 'role-to-assume' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too",
+            format!(
+                "is true and '{which}' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too"
+            ),
         ));
     }
     if let Some(access_key_id) = access_key {
@@ -466,35 +530,64 @@ fn custom_tags(
         .map_err(|problem| Error::input("custom-tags", problem))
 }
 
+/// `role-to-assume`: an ARN, or (with source credentials to complete it) a role name.
+fn role_ref(role: &str, web_identity: bool) -> Result<RoleRef, Error> {
+    if role.starts_with("arn:") {
+        Ok(RoleRef::Arn(role_arn(role)?))
+    } else if web_identity {
+        Err(Error::input(
+            "role-to-assume",
+            format!(
+                "must be the role's full ARN with a web identity, like arn:aws:iam::123456789012:role/{role}, got the role name '{role}'"
+            ),
+        ))
+    } else if !role.is_empty() && role.len() <= 64 && role.chars().all(is_iam_name_char) {
+        Ok(RoleRef::Name(role.to_owned()))
+    } else {
+        Err(Error::input(
+            "role-to-assume",
+            format!(
+                "must be a role ARN like arn:aws:iam::123456789012:role/NAME, or a role name, got '{role}'"
+            ),
+        ))
+    }
+}
+
+/// Why `profiles` cannot go with the other inputs as set, if it cannot.
+fn profiles_conflict(
+    profiles: bool,
+    role: bool,
+    web_identity: bool,
+    aws_profile: bool,
+    use_existing: bool,
+) -> Option<&'static str> {
+    if !profiles {
+        None
+    } else if use_existing {
+        Some(
+            "cannot be used with 'use-existing-credentials', which may skip every role; set \
+             one of them",
+        )
+    } else if aws_profile && web_identity && !role {
+        Some(
+            "is set with 'aws-profile' but without 'role-to-assume': with a web identity there \
+             are no credentials for 'aws-profile'; name that profile in 'profiles' instead",
+        )
+    } else {
+        None
+    }
+}
+
+/// The session settings of `role` (those of `role-to-assume`, shared by `profiles`).
 fn role_request(
     inputs: &Inputs,
     env: &impl Fn(&str) -> Option<String>,
-    role: &str,
+    role: RoleRef,
     source: &Source,
     custom_tags: Option<Vec<(String, String)>>,
     skip_session_tagging: bool,
 ) -> Result<RoleRequest, Error> {
     let web_identity = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
-    let role = if role.starts_with("arn:") {
-        RoleRef::Arn(role_arn(role)?)
-    } else if web_identity {
-        return Err(Error::input(
-            "role-to-assume",
-            format!(
-                "must be the role's full ARN with a web identity, like arn:aws:iam::123456789012:role/{role}, got the role name '{role}'"
-            ),
-        ));
-    } else if !role.is_empty() && role.len() <= 64 && role.chars().all(is_iam_name_char) {
-        RoleRef::Name(role.to_owned())
-    } else {
-        return Err(Error::input(
-            "role-to-assume",
-            format!(
-                "must be a role ARN like arn:aws:iam::123456789012:role/NAME, or a role name, got '{role}'"
-            ),
-        ));
-    };
-
     let session_name = inputs
         .get("role-session-name")
         .unwrap_or(DEFAULT_SESSION_NAME)
@@ -715,14 +808,7 @@ fn role_arn(role: &str) -> Result<String, Error> {
             ),
         ));
     }
-    let parts: Vec<&str> = role.splitn(6, ':').collect();
-    let valid = parts.len() == 6
-        && is_partition(parts[1])
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && is_account_id(parts[4])
-        && parts[5].strip_prefix("role/").is_some_and(is_role_path);
-    if !valid {
+    if !is_role_arn(role) {
         return Err(Error::input(
             "role-to-assume",
             format!(
@@ -731,6 +817,18 @@ fn role_arn(role: &str) -> Result<String, Error> {
         ));
     }
     Ok(role.to_owned())
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
+fn is_role_arn(role: &str) -> bool {
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && is_partition(parts[1])
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && is_account_id(parts[4])
+        && parts[5].strip_prefix("role/").is_some_and(is_role_path)
 }
 
 fn is_partition(s: &str) -> bool {
@@ -1244,6 +1342,53 @@ mod tests {
     }
 
     #[test]
+    fn profiles_share_the_session_settings_and_need_no_role_to_assume() {
+        let text =
+            "dev=arn:aws:iam::111111111111:role/a\n# later\nprod=arn:aws:iam::222222222222:role/b";
+        let c = config(&[
+            ("INPUT_ROLE-TO-ASSUME", ""),
+            ("INPUT_PROFILES", text),
+            ("INPUT_ROLE-SESSION-NAME", "deploy-7"),
+            ("INPUT_ROLE-DURATION-SECONDS", "900"),
+        ])
+        .unwrap();
+        assert!(c.role.is_none());
+        assert!(
+            matches!(c.source, Source::GithubOidc { .. }),
+            "the token is used"
+        );
+        let profiles = c.profiles.unwrap();
+        let names: Vec<&str> = profiles.roles.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["dev", "prod"]);
+        let prod = &profiles.roles[1].role;
+        assert_eq!(
+            prod.role,
+            RoleRef::Arn("arn:aws:iam::222222222222:role/b".into())
+        );
+        assert_eq!(prod.session_name, "deploy-7");
+        assert_eq!(prod.duration_seconds, 900);
+        assert!(prod.tags.is_none(), "no tags with a web identity");
+        assert_eq!(
+            profiles.files.credentials,
+            Path::new("/home/runner/.aws/credentials")
+        );
+
+        // With access keys, each role gets the run's session tags, and `role-to-assume` stays.
+        let c = config(&[
+            ("INPUT_PROFILES", text),
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+            ("INPUT_OVERWRITE-AWS-PROFILE", "true"),
+        ])
+        .unwrap();
+        assert!(c.role.is_some());
+        let profiles = c.profiles.unwrap();
+        assert!(profiles.roles.iter().all(|p| p.role.tags.is_some()));
+        assert!(profiles.overwrite);
+        assert!(profiles.keep_in.is_some());
+    }
+
+    #[test]
     fn user_agent_metadata_keeps_only_expected_forms() {
         let c = config(&[("GITHUB_ACTION", "a b"), ("GITHUB_RUN_ATTEMPT", "2")]).unwrap();
         assert_eq!(c.user_agent_metadata, ["md/run_id#42", "md/attempt#2"]);
@@ -1297,6 +1442,7 @@ mod tests {
         assert!(!only(&[install, ("INPUT_ROLE-TO-ASSUME", ROLE)]).unwrap());
         assert!(!only(&[install, ("ROLE_TO_ASSUME", ROLE)]).unwrap());
         assert!(!only(&[install, ("INPUT_AWS-ACCESS-KEY-ID", "AKIA")]).unwrap());
+        assert!(!only(&[install, ("INPUT_PROFILES", &format!("prod={ROLE}"))]).unwrap());
         assert!(!only(&[]).unwrap());
         let error = only(&[("INPUT_INSTALL-CLI", "yes")])
             .unwrap_err()

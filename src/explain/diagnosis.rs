@@ -40,8 +40,11 @@ pub fn report(failure: &StsFailure) {
     let lines = diagnose(failure);
     runner::group("Why AWS refused the token", &lines);
     if failure.job_summary {
+        let profile = failure.profile.as_deref().map_or_else(String::new, |name| {
+            format!(" for profile {}", markdown::inline(name))
+        });
         let markdown = format!(
-            "### aws-oidc-credentials: could not assume {}\n\n{}",
+            "### aws-oidc-credentials: could not assume {}{profile}\n\n{}",
             markdown::inline(&failure.role_arn),
             markdown::preformatted(&lines)
         );
@@ -52,7 +55,10 @@ pub fn report(failure: &StsFailure) {
 
 /// The diagnosis, line by line.
 fn diagnose(failure: &StsFailure) -> Vec<String> {
-    let mut lines = vec![format!("Role asked for: {}", failure.role_arn)];
+    let mut lines = vec![match &failure.profile {
+        None => format!("Role asked for: {}", failure.role_arn),
+        Some(name) => format!("Role asked for: {} (profile '{name}')", failure.role_arn),
+    }];
     let Some(claims) = &failure.claims else {
         lines.push("The token's claims could not be read.".into());
         return lines;
@@ -136,6 +142,7 @@ mod tests {
     fn failure(code: &str, message: &str, claims: serde_json::Value) -> StsFailure {
         StsFailure {
             role_arn: "arn:aws:iam::111122223333:role/deploy".into(),
+            profile: None,
             via: Via::Oidc,
             code: code.into(),
             message: message.into(),

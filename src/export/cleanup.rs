@@ -1,6 +1,7 @@
-//! The post step, at the end of the job: remove the profile the main step wrote (its sections
-//! only; the main step left their names and files in `GITHUB_STATE`), or put back the one it
-//! replaced under `overwrite-aws-profile` (kept under `RUNNER_TEMP` until now), and blank the
+//! The post step, at the end of the job: remove the profiles the main step wrote (`aws-profile`'s
+//! and those of `profiles`; their sections only; the main step left their names and files in
+//! `GITHUB_STATE`), or put back those it replaced under `overwrite-aws-profile` (kept under
+//! `RUNNER_TEMP` until now), and blank the
 //! variables it exported, as the original does (the runner cannot unset a variable; the SDKs
 //! treat empty as unset).
 
@@ -11,27 +12,47 @@ use crate::error::Error;
 use crate::export::profiles::{self, Previous, ProfileFiles};
 use crate::export::{
     CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE,
-    STATE_PROFILE_KEPT, write_all,
+    STATE_PROFILE_KEPT, STATE_PROFILES, StateProfile, write_all,
 };
 use crate::runner::{self, FileCommand, FileWrites};
 
 pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
     let state = |name: &str| state(&format!("STATE_{name}")).filter(|v| !v.is_empty());
-    if let (Some(name), Some(credentials), Some(config)) = (
-        state(STATE_PROFILE),
-        state(STATE_CREDENTIALS_FILE),
-        state(STATE_CONFIG_FILE),
-    ) {
+    if let (Some(credentials), Some(config)) =
+        (state(STATE_CREDENTIALS_FILE), state(STATE_CONFIG_FILE))
+    {
         let files = ProfileFiles {
             credentials: PathBuf::from(credentials),
             config: PathBuf::from(config),
         };
-        match state(STATE_PROFILE_KEPT).map(PathBuf::from) {
-            None => {
-                profiles::remove(&files, &name)?;
-                runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
+        let mut written: Vec<StateProfile> = match state(STATE_PROFILES) {
+            None => Vec::new(),
+            Some(listed) => serde_json::from_str(&listed).map_err(|e| Error::ProfileIo {
+                profile: "profiles".to_owned(),
+                action: "read the list of profiles in",
+                path: "GITHUB_STATE".to_owned(),
+                source: e.into(),
+            })?,
+        };
+        if let Some(name) = state(STATE_PROFILE) {
+            let kept = state(STATE_PROFILE_KEPT);
+            written.insert(0, StateProfile { name, kept });
+        }
+        // Each is taken out even when another cannot be; the first failure is reported.
+        let mut failure = None;
+        for StateProfile { name, kept } in written {
+            let result = match kept.map(PathBuf::from) {
+                None => profiles::remove(&files, &name).map(|()| {
+                    runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
+                }),
+                Some(kept) => restore(&files, &name, &kept),
+            };
+            if let Err(error) = result {
+                failure.get_or_insert(error);
             }
-            Some(kept) => restore(&files, &name, &kept)?,
+        }
+        if let Some(error) = failure {
+            return Err(error);
         }
     }
 

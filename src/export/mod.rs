@@ -6,7 +6,9 @@
 //! files already appended to are cut back to their length before.
 //!
 //! The stage owns every write that outlives the step: the profile files ([`profiles`], under a
-//! [`lock`]) and their removal by the post step ([`cleanup`]).
+//! [`lock`]) and their removal by the post step ([`cleanup`]). The `aws-profile` profile and
+//! those of `profiles` are written in one change of the files, and `GITHUB_STATE` names each of
+//! them for the post step.
 
 pub mod cleanup;
 pub mod lock;
@@ -16,8 +18,8 @@ use crate::aws::sts::{Credentials, Identity};
 use crate::config::{Config, Source};
 use crate::error::Error;
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
-use crate::step::{How, Outcome};
-use profiles::ProfileCredentials;
+use crate::step::{How, Outcome, ProfileOutcome};
+use profiles::{Holds, NewProfile, ProfileCredentials};
 
 /// The variables the action owns in the job's environment.
 pub const CREDENTIAL_VARIABLES: [&str; 5] = [
@@ -69,13 +71,23 @@ pub const STATE_CREDENTIALS_FILE: &str = "credentials_file";
 pub const STATE_CONFIG_FILE: &str = "config_file";
 /// Where the profile that `overwrite-aws-profile` replaced is kept, for the post step to put back.
 pub const STATE_PROFILE_KEPT: &str = "profile_kept";
+/// The profiles of `profiles`: a JSON list of [`StateProfile`].
+pub const STATE_PROFILES: &str = "profiles";
+
+/// A profile of `profiles` in `GITHUB_STATE`: its name, and where what it replaced is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StateProfile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<String>,
+}
 
 /// Writes what the main step had for later steps: the region (and the blanks of
 /// `unset-current-credentials`) first, as the original exports them, then the credentials, the
 /// identity, the profile and the job summary. A failure leaves nothing written.
 pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
     let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
-    let mut plan = Plan::new(config, session_token_in_env);
+    let mut plan = Plan::new(config, session_token_in_env, &outcome.profiles);
     if let Some(creds) = &outcome.credentials {
         plan.credentials(creds);
     }
@@ -162,6 +174,31 @@ fn cli_folder() -> Result<String, Error> {
     Ok(folder.to_owned())
 }
 
+/// The job summary's table of the profiles of `profiles`, if any.
+fn profiles_summary(profiles: &[ProfileOutcome]) -> String {
+    if profiles.is_empty() {
+        return String::new();
+    }
+    let mut markdown =
+        String::from("\n| Profile | Role | Account | Expires |\n|---|---|---|---|\n");
+    for profile in profiles {
+        let expires = profile
+            .credentials
+            .expiration
+            .as_deref()
+            .unwrap_or_default();
+        let cells = [
+            profile.name.as_str(),
+            &profile.role_arn,
+            &profile.identity.account,
+            expires,
+        ]
+        .map(crate::runner::markdown::code);
+        markdown.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    markdown
+}
+
 /// Masks a set of credentials: every secret in them, before anything could print it.
 pub fn mask_credentials(creds: &Credentials) {
     runner::mask(&creds.access_key_id);
@@ -174,6 +211,8 @@ pub fn mask_credentials(creds: &Credentials) {
 /// Everything to write at the end of a successful run.
 struct Plan<'c> {
     config: &'c Config,
+    /// The profiles of `profiles`, to write with the `aws-profile` one.
+    extra: &'c [ProfileOutcome],
     /// The job's environment already holds a session token (from an earlier step).
     session_token_in_env: bool,
     env: FileWrites,
@@ -186,7 +225,11 @@ struct Plan<'c> {
 impl<'c> Plan<'c> {
     /// Starts with the region (and the blanks of `unset-current-credentials`), as the original
     /// exports them first.
-    fn new(config: &'c Config, session_token_in_env: bool) -> Plan<'c> {
+    fn new(
+        config: &'c Config,
+        session_token_in_env: bool,
+        extra: &'c [ProfileOutcome],
+    ) -> Plan<'c> {
         let mut env = FileWrites::new(FileCommand::Env);
         if config.output_env_credentials {
             if config.unset_current_credentials {
@@ -197,8 +240,12 @@ impl<'c> Plan<'c> {
             env.set("AWS_DEFAULT_REGION", &config.region);
             env.set("AWS_REGION", &config.region);
         }
+        for profile in extra {
+            mask_credentials(&profile.credentials);
+        }
         Plan {
             config,
+            extra,
             session_token_in_env,
             env,
             outputs: FileWrites::new(FileCommand::Output),
@@ -278,6 +325,7 @@ impl<'c> Plan<'c> {
             let value = crate::runner::markdown::code(value);
             markdown.push_str(&format!("| {name} | {value} |\n"));
         }
+        markdown.push_str(&profiles_summary(self.extra));
         self.summary = Some(markdown);
     }
 
@@ -285,44 +333,80 @@ impl<'c> Plan<'c> {
     /// then the profile files are written, then the job summary. A failure leaves none of the
     /// runner's files and profile files changed.
     fn write(self) -> Result<(), Error> {
-        let profile = self.config.profile.as_ref().zip(self.profile.as_ref());
-        let mut state = FileWrites::new(FileCommand::State);
-        let mut keep = None;
-        if let Some((profile, _)) = profile {
-            // The post step removes what is written, so it does not outlive the job, and puts
-            // back what it replaced.
-            state.set(STATE_PROFILE, &profile.name);
-            state.set(
-                STATE_CREDENTIALS_FILE,
-                &profile.files.credentials.to_string_lossy(),
-            );
-            state.set(STATE_CONFIG_FILE, &profile.files.config.to_string_lossy());
-            if let Some(dir) = &profile.keep_in {
-                let path = dir.join(format!(
+        // Every profile to write, `aws-profile`'s first, with where what it replaces is kept.
+        let kept_in = |dir: Option<&std::path::Path>| {
+            dir.map(|dir| {
+                dir.join(format!(
                     "aws-oidc-credentials-{}.profile",
                     runner::random_uuid()
-                ));
-                state.set(STATE_PROFILE_KEPT, &path.to_string_lossy());
-                keep = Some(path);
+                ))
+            })
+        };
+        let mut target = None;
+        let mut planned = Vec::new();
+        let aws_profile = self.config.profile.as_ref().zip(self.profile.as_ref());
+        if let Some((profile, creds)) = aws_profile {
+            target = Some((&profile.files, profile.overwrite));
+            planned.push((&profile.name, creds, kept_in(profile.keep_in.as_deref())));
+        }
+        if let Some(extra) = self
+            .config
+            .profiles
+            .as_ref()
+            .filter(|_| !self.extra.is_empty())
+        {
+            target = target.or(Some((&extra.files, extra.overwrite)));
+            for profile in self.extra {
+                let keep = kept_in(extra.keep_in.as_deref());
+                planned.push((&profile.name, &profile.credentials, keep));
             }
         }
+
+        // The post step removes what is written, so it does not outlive the job, and puts
+        // back what it replaced: `aws-profile`'s under its own names, those of `profiles` as
+        // a list.
+        let mut state = FileWrites::new(FileCommand::State);
+        let mut listed = Vec::new();
+        for (index, (name, _, keep)) in planned.iter().enumerate() {
+            let kept = keep
+                .as_ref()
+                .map(|path| path.to_string_lossy().into_owned());
+            if index == 0 && aws_profile.is_some() {
+                state.set(STATE_PROFILE, name);
+                if let Some(kept) = &kept {
+                    state.set(STATE_PROFILE_KEPT, kept);
+                }
+            } else {
+                listed.push(StateProfile {
+                    name: (*name).clone(),
+                    kept,
+                });
+            }
+        }
+        if !listed.is_empty() {
+            let listed = serde_json::to_string(&listed).expect("names and paths serialise");
+            state.set(STATE_PROFILES, &listed);
+        }
+        if let Some((files, _)) = target {
+            state.set(STATE_CREDENTIALS_FILE, &files.credentials.to_string_lossy());
+            state.set(STATE_CONFIG_FILE, &files.config.to_string_lossy());
+        }
+        let new: Vec<NewProfile<'_>> = planned
+            .iter()
+            .map(|(name, creds, keep)| {
+                runner::info(&format!("Writing credentials to profile: {name}"));
+                NewProfile {
+                    name,
+                    holds: keys(creds),
+                    keep: keep.as_deref(),
+                }
+            })
+            .collect();
+
         let writes = [self.env, self.outputs, state, self.path];
         let written = commit(prepare(&writes)?)?;
-        if let Some((profile, creds)) = profile {
-            let creds = ProfileCredentials {
-                access_key_id: &creds.access_key_id,
-                secret_access_key: &creds.secret_access_key,
-                session_token: creds.session_token.as_deref(),
-            };
-            runner::info(&format!("Writing credentials to profile: {}", profile.name));
-            let result = profiles::write(
-                &profile.files,
-                &profile.name,
-                &creds,
-                &self.config.region,
-                profile.overwrite,
-                keep.as_deref(),
-            );
+        if let Some((files, overwrite)) = target {
+            let result = profiles::write(files, &new, &self.config.region, overwrite);
             if let Err(error) = result {
                 undo(&written);
                 return Err(error);
@@ -335,6 +419,15 @@ impl<'c> Plan<'c> {
         }
         Ok(())
     }
+}
+
+/// Static keys, for a profile.
+fn keys(creds: &Credentials) -> Holds<'_> {
+    Holds::Keys(ProfileCredentials {
+        access_key_id: &creds.access_key_id,
+        secret_access_key: &creds.secret_access_key,
+        session_token: creds.session_token.as_deref(),
+    })
 }
 
 /// Renders and opens every file first, so that a value that cannot be written or a file that

@@ -11,7 +11,9 @@
 //! second cannot be replaced, the first gets its old content back. Each read-modify-write holds
 //! a lock beside each file ([`crate::export::lock`]), so that steps of concurrent jobs sharing a home
 //! directory do not lose each other's profiles. [`remove`] takes the profile out again the same
-//! way, for the post step, and [`restore`] puts back a profile that was replaced.
+//! way, for the post step, and [`restore`] puts back a profile that was replaced. [`write()`]
+//! writes several profiles (`aws-profile`'s and those of `profiles`) in one change, so that
+//! either all of them are written or none is.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -95,61 +97,95 @@ pub struct ProfileCredentials<'a> {
     pub session_token: Option<&'a str>,
 }
 
+/// What a profile holds in the credentials file.
+#[derive(Debug, Clone, Copy)]
+pub enum Holds<'a> {
+    /// Static keys, valid until they expire.
+    Keys(ProfileCredentials<'a>),
+}
+
+impl<'a> Holds<'a> {
+    /// The `key = value` pairs of its credentials-file section.
+    fn keys(&self) -> Vec<(&'static str, &'a str)> {
+        match self {
+            Holds::Keys(creds) => {
+                let mut keys = vec![
+                    ("aws_access_key_id", creds.access_key_id),
+                    ("aws_secret_access_key", creds.secret_access_key),
+                ];
+                if let Some(token) = creds.session_token.filter(|token| !token.is_empty()) {
+                    keys.push(("aws_session_token", token));
+                }
+                keys
+            }
+        }
+    }
+}
+
+/// One profile to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewProfile<'a> {
+    pub name: &'a str,
+    pub holds: Holds<'a>,
+    /// Where what the profile had before (see [`Previous`]) is saved first, for [`restore`].
+    pub keep: Option<&'a Path>,
+}
+
 /// Fails, writing nothing, if either file already has the profile and `!overwrite`, or a path is
 /// unsafe (a symbolic link, in a symbolically linked directory, or not a regular file).
 pub fn check_writable(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<(), Error> {
-    prepare(files, name, overwrite).map(|_| ())
+    prepare(files, &[name], overwrite).map(|_| ())
 }
 
-/// Writes both sections, after the checks of [`check_writable`] on both files, holding both
-/// files' locks from before they are read until they are replaced. With `keep`, what the
-/// profile had before (see [`Previous`]) is saved there first, for [`restore`].
+/// Writes the sections of every profile, each with `region`, in one change of both files: after
+/// the checks of [`check_writable`] on both files for every name, holding both files' locks from
+/// before they are read until they are replaced. Either every profile is written or none is.
 pub fn write(
     files: &ProfileFiles,
-    name: &str,
-    creds: &ProfileCredentials<'_>,
+    profiles: &[NewProfile<'_>],
     region: &str,
     overwrite: bool,
-    keep: Option<&Path>,
 ) -> Result<(), Error> {
-    let mut credential_keys = vec![
-        ("aws_access_key_id", creds.access_key_id),
-        ("aws_secret_access_key", creds.secret_access_key),
-    ];
-    if let Some(token) = creds.session_token.filter(|token| !token.is_empty()) {
-        credential_keys.push(("aws_session_token", token));
-    }
+    let names: Vec<&str> = profiles.iter().map(|profile| profile.name).collect();
+    let label = names.join(", ");
     let config_keys = [("region", region)];
-    for &(key, value) in credential_keys.iter().chain(&config_keys) {
-        if value.contains(['\n', '\r']) {
-            return Err(Error::ProfileValue {
-                profile: name.to_owned(),
-                key,
-            });
+    let mut credential_keys = Vec::with_capacity(profiles.len());
+    for profile in profiles {
+        let keys = profile.holds.keys();
+        for &(key, value) in keys.iter().chain(&config_keys) {
+            if value.contains(['\n', '\r']) {
+                return Err(Error::ProfileValue {
+                    profile: profile.name.to_owned(),
+                    key,
+                });
+            }
         }
+        credential_keys.push(keys);
     }
 
     // Checked before the directories are made, then again once no other process can change
     // the files until they are replaced.
-    prepare(files, name, overwrite)?;
+    prepare(files, &names, overwrite)?;
     for path in distinct(files) {
-        ensure_directory(name, path)?;
+        ensure_directory(&label, path)?;
     }
-    let _locks = lock(name, files)?;
-    let targets = prepare(files, name, overwrite)?;
-    let mut previous = Previous::default();
+    let _locks = lock(&label, files)?;
+    let targets = prepare(files, &names, overwrite)?;
+    let mut previous = vec![Previous::default(); profiles.len()];
     let mut changes = Vec::with_capacity(targets.len());
     for target in targets {
         let mut content = target.content.clone().unwrap_or_default();
         for &kind in &target.kinds {
-            let keys: &[(&str, &str)] = match kind {
-                FileKind::Credentials => &credential_keys,
-                FileKind::Config => &config_keys,
-            };
-            previous
-                .of_mut(kind)
-                .extend(sections_of(&content, kind, name));
-            content = set(&content, kind, name, keys);
+            for (index, profile) in profiles.iter().enumerate() {
+                let keys: &[(&str, &str)] = match kind {
+                    FileKind::Credentials => &credential_keys[index],
+                    FileKind::Config => &config_keys,
+                };
+                previous[index]
+                    .of_mut(kind)
+                    .extend(sections_of(&content, kind, profile.name));
+                content = set(&content, kind, profile.name, keys);
+            }
         }
         changes.push(Changed {
             path: target.path,
@@ -157,16 +193,28 @@ pub fn write(
             original: target.content,
         });
     }
-    if let Some(keep) = keep {
-        previous
-            .save(keep)
-            .map_err(|source| io_error(name, "keep the replaced profile in", keep, source))?;
-    }
-    apply(name, changes).inspect_err(|_| {
-        if let Some(keep) = keep {
-            let _ = fs::remove_file(keep);
+    let mut kept = Vec::new();
+    for (profile, previous) in profiles.iter().zip(&previous) {
+        let Some(keep) = profile.keep else { continue };
+        if let Err(source) = previous.save(keep) {
+            forget(&kept);
+            return Err(io_error(
+                profile.name,
+                "keep the replaced profile in",
+                keep,
+                source,
+            ));
         }
-    })
+        kept.push(keep);
+    }
+    apply(&label, changes).inspect_err(|_| forget(&kept))
+}
+
+/// Deletes the copies of replaced profiles kept for a write that did not happen.
+fn forget(kept: &[&Path]) {
+    for keep in kept {
+        let _ = fs::remove_file(keep);
+    }
 }
 
 /// The profile as it was before [`write()`] replaced it: for each file kind, the `key = value`
@@ -257,9 +305,9 @@ pub fn remove(files: &ProfileFiles, name: &str) -> Result<(), Error> {
 /// where it had none, the sections go as [`remove`] takes them out.
 pub fn restore(files: &ProfileFiles, name: &str, previous: &Previous) -> Result<(), Error> {
     // The profile being there already is the point, not a reason to refuse.
-    prepare(files, name, true)?;
+    prepare(files, &[name], true)?;
     let _locks = lock(name, files)?;
-    let targets = prepare(files, name, true)?;
+    let targets = prepare(files, &[name], true)?;
     let mut changes = Vec::with_capacity(targets.len());
     for target in targets {
         let original = target.content.clone().unwrap_or_default();
@@ -425,11 +473,14 @@ struct Target {
     kinds: Vec<FileKind>,
 }
 
-/// Checks the name and both files and reads them: everything that can refuse the write happens
+/// Checks the names and both files and reads them: everything that can refuse the write happens
 /// here, before anything is written.
-fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Target>, Error> {
-    check_name(name)
-        .map_err(|problem| Error::input("aws-profile", format!("{problem}, got '{name}'")))?;
+fn prepare(files: &ProfileFiles, names: &[&str], overwrite: bool) -> Result<Vec<Target>, Error> {
+    for name in names {
+        check_name(name)
+            .map_err(|problem| Error::input("aws-profile", format!("{problem}, got '{name}'")))?;
+    }
+    let name = &names.join(", ");
     let mut targets = vec![Target {
         content: read(name, &files.credentials)?,
         path: files.credentials.clone(),
@@ -447,13 +498,15 @@ fn prepare(files: &ProfileFiles, name: &str, overwrite: bool) -> Result<Vec<Targ
     if !overwrite {
         for target in &targets {
             let content = target.content.as_deref().unwrap_or_default();
-            if target
-                .kinds
-                .iter()
-                .any(|&kind| has_section(content, kind, name))
-            {
+            let existing = names.iter().find(|name| {
+                target
+                    .kinds
+                    .iter()
+                    .any(|&kind| has_section(content, kind, name))
+            });
+            if let Some(name) = existing {
                 return Err(Error::ProfileExists {
-                    profile: name.to_owned(),
+                    profile: (*name).to_owned(),
                     path: target.path.display().to_string(),
                 });
             }
@@ -887,6 +940,23 @@ mod tests {
         files
     }
 
+    /// Writes one profile of static keys.
+    fn write_one(
+        files: &ProfileFiles,
+        name: &str,
+        creds: &ProfileCredentials<'_>,
+        region: &str,
+        overwrite: bool,
+        keep: Option<&Path>,
+    ) -> Result<(), Error> {
+        let profile = NewProfile {
+            name,
+            holds: Holds::Keys(*creds),
+            keep,
+        };
+        write(files, &[profile], region, overwrite)
+    }
+
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
@@ -907,7 +977,7 @@ mod tests {
     fn fresh_files_have_the_originals_format_and_private_modes() {
         let dir = tempfile::tempdir().unwrap();
         let files = files_in(dir.path());
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
@@ -930,7 +1000,7 @@ mod tests {
             session_token: None,
             ..CREDS
         };
-        write(&files, "default", &creds, "eu-west-1", false, None).unwrap();
+        write_one(&files, "default", &creds, "eu-west-1", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[default]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n"
@@ -942,7 +1012,7 @@ mod tests {
             session_token: Some(""),
             ..CREDS
         };
-        write(&files, "default", &creds, "eu-west-1", true, None).unwrap();
+        write_one(&files, "default", &creds, "eu-west-1", true, None).unwrap();
         assert!(!text(&files.credentials).contains("aws_session_token"));
     }
 
@@ -957,7 +1027,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&files.config, fs::Permissions::from_mode(0o644)).unwrap();
         }
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             format!(
@@ -984,7 +1054,7 @@ mod tests {
             session_token: None,
             ..CREDS
         };
-        write(&files, "ci", &creds, "us-east-2", true, None).unwrap();
+        write_one(&files, "ci", &creds, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[default]\naws_access_key_id = D\n\n[ ci ]   # ours\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\n# keep me\n; and me\n\n[later]\nx = 1\n"
@@ -1004,7 +1074,7 @@ mod tests {
             "[x]\na = 1\n[ci]",
             "[profile ci]\r\nregion = old",
         );
-        write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[x]\na = 1\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
@@ -1037,7 +1107,7 @@ mod tests {
         let credentials = "[ci]\naws_access_key_id = OLD\n";
         let config = "[profile other]\nregion = x\n";
         let files = existing(dir.path(), credentials, config);
-        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(matches!(&error, Error::ProfileExists { profile, path }
             if profile == "ci" && *path == files.credentials.display().to_string()));
         assert_eq!(
@@ -1063,7 +1133,7 @@ mod tests {
         fs::create_dir_all(files.config.parent().unwrap()).unwrap();
         let config = "[profile   ci ]\nregion = x\n";
         fs::write(&files.config, config).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(matches!(&error, Error::ProfileExists { path, .. }
             if *path == files.config.display().to_string()));
         assert!(!files.credentials.exists());
@@ -1082,7 +1152,7 @@ mod tests {
         let credentials = "[a]\r\nk = v\r\n";
         let config = "[profile ci]\r\nregion = old\r\n\r\n[default]\r\nregion = x\r\n";
         let files = existing(dir.path(), credentials, config);
-        write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", true, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[a]\r\nk = v\r\n\r\n[ci]\r\naws_access_key_id = AKIA\r\naws_secret_access_key = SECRET\r\naws_session_token = TOKEN\r\n"
@@ -1153,7 +1223,7 @@ mod tests {
             _ => None,
         };
         let files = ProfileFiles::locate(env).unwrap();
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert!(text(&credentials).starts_with("[ci]\naws_access_key_id = AKIA\n"));
         assert_eq!(text(&config), "[profile ci]\nregion = us-east-2\n");
         #[cfg(unix)]
@@ -1172,7 +1242,7 @@ mod tests {
             credentials: path.clone(),
             config: path.clone(),
         };
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&path),
             "[x]\n\n[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
@@ -1192,7 +1262,7 @@ mod tests {
         let files = files_in(dir.path());
         fs::create_dir_all(files.credentials.parent().unwrap()).unwrap();
         symlink(&elsewhere, &files.credentials).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "path is a symbolic link", path, .. }
             if *path == files.credentials.display().to_string())
@@ -1217,7 +1287,7 @@ mod tests {
             credentials: dir.path().join("plain").join("credentials"),
             config: linked.join("config"),
         };
-        let error = write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "parent directory is a symbolic link", path, .. }
             if *path == files.config.display().to_string())
@@ -1231,7 +1301,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = files_in(dir.path());
         fs::create_dir_all(&files.config).unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", true, None).unwrap_err();
         assert!(
             matches!(&error, Error::ProfilePath { problem: "path is not a regular file", path, .. }
             if *path == files.config.display().to_string())
@@ -1268,7 +1338,7 @@ mod tests {
             session_token: Some("a\nregion = evil"),
             ..CREDS
         };
-        let error = write(&files, "ci", &creds, "us-east-2", false, None).unwrap_err();
+        let error = write_one(&files, "ci", &creds, "us-east-2", false, None).unwrap_err();
         assert!(matches!(
             error,
             Error::ProfileValue {
@@ -1276,7 +1346,7 @@ mod tests {
                 ..
             }
         ));
-        let error = write(&files, "ci", &CREDS, "us-east-2\r", false, None).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2\r", false, None).unwrap_err();
         assert!(matches!(error, Error::ProfileValue { key: "region", .. }));
         assert!(!files.credentials.parent().unwrap().exists());
     }
@@ -1312,7 +1382,7 @@ mod tests {
     fn assert_write_then_remove_restores(files: &ProfileFiles, name: &str) {
         let before = |path: &Path| fs::read(path).ok();
         let (credentials, config) = (before(&files.credentials), before(&files.config));
-        write(files, name, &CREDS, "us-east-2", false, None).unwrap();
+        write_one(files, name, &CREDS, "us-east-2", false, None).unwrap();
         assert!(check_writable(files, name, false).is_err());
         remove(files, name).unwrap();
         assert_eq!(before(&files.credentials), credentials, "{name}");
@@ -1340,7 +1410,7 @@ mod tests {
         // What cannot be told apart from a file ending with one line ending: a file ending with
         // one blank line, or with no line ending.
         let files = existing(dir.path(), "[a]\nk = v\n\n", "[a]\nregion = x");
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         remove(&files, "ci").unwrap();
         assert_eq!(text(&files.credentials), "[a]\nk = v\n");
         assert_eq!(text(&files.config), "[a]\nregion = x\n");
@@ -1358,7 +1428,7 @@ mod tests {
 
         // Blank lines alone are an empty file too.
         fs::write(&files.credentials, "\n\r\n  \n").unwrap();
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         remove(&files, "ci").unwrap();
         assert_eq!(fs::read_dir(directory).unwrap().count(), 0);
     }
@@ -1505,7 +1575,7 @@ mod tests {
         let credentials = "[a]\nk = 1\n\n[ci]\naws_access_key_id = OLD\n  continued\nlast = x";
         let config = "[profile ci]\r\nregion = eu-west-1\r\n\r\n[profile b]\r\n";
         let files = existing(dir.path(), credentials, config);
-        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
         assert!(text(&files.credentials).contains("aws_secret_access_key = SECRET"));
         #[cfg(unix)]
         assert_eq!(mode(&keep), 0o600);
@@ -1527,7 +1597,7 @@ mod tests {
         // one file only is removed from the other; a section without keys keeps none.
         let files = existing(dir.path(), "[ci]\n# note\nk = v\n", "[x]\n");
         let keep = dir.path().join("kept2");
-        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
         let previous = Previous::load(&keep).unwrap().unwrap();
         assert_eq!(previous.config, Vec::<Vec<u8>>::new());
         restore(&files, "ci", &previous).unwrap();
@@ -1536,7 +1606,7 @@ mod tests {
 
         let files = existing(dir.path(), "[ci]\n[ci]\nk = 2\n", "");
         let keep = dir.path().join("kept3");
-        write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap();
         let previous = Previous::load(&keep).unwrap().unwrap();
         restore(&files, "ci", &previous).unwrap();
         assert_eq!(text(&files.credentials), "[ci]\n[ci]\nk = 2\n");
@@ -1550,14 +1620,66 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = existing(dir.path(), "[ci]\nk = v\n", "");
         let keep = dir.path().join("kept");
-        let error = write(&files, "ci", &CREDS, "us-east-2", false, Some(&keep)).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", false, Some(&keep)).unwrap_err();
         assert!(matches!(error, Error::ProfileExists { .. }));
         assert!(!keep.exists());
         // A kept copy is never written over.
         fs::write(&keep, "x").unwrap();
-        let error = write(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap_err();
+        let error = write_one(&files, "ci", &CREDS, "us-east-2", true, Some(&keep)).unwrap_err();
         assert!(matches!(error, Error::ProfileIo { .. }));
         assert_eq!(text(&files.credentials), "[ci]\nk = v\n");
+    }
+
+    #[test]
+    fn several_profiles_are_written_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = "[prod]\nk = old\n";
+        let files = existing(dir.path(), before, "");
+        let other = ProfileCredentials {
+            access_key_id: "AKIB",
+            secret_access_key: "SECRET2",
+            session_token: None,
+        };
+        let (kept_dev, kept_prod) = (dir.path().join("kept-dev"), dir.path().join("kept-prod"));
+        let profiles = [
+            NewProfile {
+                name: "dev",
+                holds: Holds::Keys(CREDS),
+                keep: Some(&kept_dev),
+            },
+            NewProfile {
+                name: "prod",
+                holds: Holds::Keys(other),
+                keep: Some(&kept_prod),
+            },
+        ];
+        // One is there already: neither is written, nothing is kept.
+        let error = write(&files, &profiles, "us-east-2", false).unwrap_err();
+        assert!(
+            matches!(&error, Error::ProfileExists { profile, .. } if profile == "prod"),
+            "{error}"
+        );
+        assert_eq!(text(&files.credentials), before);
+        assert_eq!(text(&files.config), "");
+        assert!(!kept_dev.exists() && !kept_prod.exists());
+
+        write(&files, &profiles, "us-east-2", true).unwrap();
+        assert_eq!(
+            text(&files.credentials),
+            "[prod]\naws_access_key_id = AKIB\naws_secret_access_key = SECRET2\n\n[dev]\n\
+             aws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n"
+        );
+        assert_eq!(
+            text(&files.config),
+            "[profile dev]\nregion = us-east-2\n\n[profile prod]\nregion = us-east-2\n"
+        );
+        // Each keeps what it replaced, and is put back from it.
+        for (name, kept) in [("dev", &kept_dev), ("prod", &kept_prod)] {
+            let previous = Previous::load(kept).unwrap().unwrap();
+            restore(&files, name, &previous).unwrap();
+        }
+        assert_eq!(text(&files.credentials), before);
+        assert!(!files.config.exists());
     }
 
     #[test]
@@ -1567,7 +1689,7 @@ mod tests {
             credentials: dir.path().join("aws"),
             config: dir.path().join("sub").join("..").join("aws"),
         };
-        write(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
+        write_one(&files, "ci", &CREDS, "us-east-2", false, None).unwrap();
         assert_eq!(
             text(&files.credentials),
             "[ci]\naws_access_key_id = AKIA\naws_secret_access_key = SECRET\naws_session_token = TOKEN\n\n[profile ci]\nregion = us-east-2\n"
@@ -1622,7 +1744,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            write(&files, "ci", &CREDS, "us-east-2", true, None)
+            write_one(&files, "ci", &CREDS, "us-east-2", true, None)
                 .unwrap_err()
                 .to_string()
         );

@@ -13,6 +13,7 @@ mod files;
 mod hostile;
 mod modes;
 mod moto;
+mod named_profiles;
 mod oidc;
 mod profiles;
 mod proxy;

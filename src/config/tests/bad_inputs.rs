@@ -461,6 +461,74 @@ const CASES: &[Case] = &[
         "GITHUB_REPOSITORY is not set: run this action as a step of a GitHub Actions job",
     ),
     (
+        "profiles: no '='",
+        &[("INPUT_PROFILES", "dev arn:aws:iam::111111111111:role/a")],
+        "Input 'profiles' line 1 ('dev arn:aws:iam::111111111111:role/a'): must be NAME=ROLE_ARN, like prod=arn:aws:iam::123456789012:role/deploy",
+    ),
+    (
+        "profiles: a name with a bracket",
+        &[(
+            "INPUT_PROFILES",
+            "# accounts\n[dev]=arn:aws:iam::111111111111:role/a",
+        )],
+        "Input 'profiles' line 2 ('[dev]=arn:aws:iam::111111111111:role/a'): the profile name must not contain brackets",
+    ),
+    (
+        "profiles: a name twice",
+        &[(
+            "INPUT_PROFILES",
+            "dev=arn:aws:iam::111111111111:role/a\ndev=arn:aws:iam::222222222222:role/b",
+        )],
+        "Input 'profiles' line 2 ('dev=arn:aws:iam::222222222222:role/b'): the profile 'dev' is named twice",
+    ),
+    (
+        "profiles: the aws-profile name",
+        &[
+            ("INPUT_AWS-PROFILE", "ci"),
+            ("INPUT_PROFILES", "ci=arn:aws:iam::111111111111:role/a"),
+        ],
+        "Input 'profiles' line 1 ('ci=arn:aws:iam::111111111111:role/a'): the profile 'ci' is already the one 'aws-profile' names",
+    ),
+    (
+        "profiles: a role name",
+        &[("INPUT_PROFILES", "dev=deploy")],
+        "Input 'profiles' line 1 ('dev=deploy'): must name the role by its full ARN, like arn:aws:iam::123456789012:role/NAME (a path may come before NAME), got 'deploy'",
+    ),
+    (
+        "profiles: with use-existing-credentials",
+        &[
+            ("INPUT_PROFILES", "dev=arn:aws:iam::111111111111:role/a"),
+            ("INPUT_USE-EXISTING-CREDENTIALS", "true"),
+        ],
+        "Input 'profiles' cannot be used with 'use-existing-credentials', which may skip every role; set one of them",
+    ),
+    (
+        "profiles: aws-profile without a role to fill it",
+        &[
+            ("INPUT_ROLE-TO-ASSUME", ""),
+            ("INPUT_AWS-PROFILE", "ci"),
+            ("INPUT_PROFILES", "dev=arn:aws:iam::111111111111:role/a"),
+        ],
+        "Input 'profiles' is set with 'aws-profile' but without 'role-to-assume': with a web identity there are no credentials for 'aws-profile'; name that profile in 'profiles' instead",
+    ),
+    (
+        "profiles: force-skip-oidc without another source",
+        &[
+            ("INPUT_ROLE-TO-ASSUME", ""),
+            ("INPUT_FORCE-SKIP-OIDC", "true"),
+            ("INPUT_PROFILES", "dev=arn:aws:iam::111111111111:role/a"),
+        ],
+        "Input 'force-skip-oidc' is true and 'profiles' is set, so 'aws-access-key-id' or 'web-identity-token-file' must be set too",
+    ),
+    (
+        "runner: no GITHUB_STATE for profiles",
+        &[
+            ("GITHUB_STATE", ""),
+            ("INPUT_PROFILES", "dev=arn:aws:iam::111111111111:role/a"),
+        ],
+        "GITHUB_STATE is not set: run this action as a step of a GitHub Actions job",
+    ),
+    (
         "trust-policy-file: relative, without a workspace",
         &[
             ("INPUT_TRUST-POLICY-FILE", "trust.json"),
