@@ -2,7 +2,7 @@
 //! (`fuzz/`) call the parsers among them directly. They are grouped by stage, in the order the
 //! main step goes through them: the runner contract, the inputs and the one validated `Config`,
 //! the credential sources, AWS, the main step itself, and the export; `explain` says why a
-//! trust policy refused.
+//! trust policy refused, and `refresh` renews the credentials in later steps.
 
 pub mod aws;
 pub mod config;
@@ -10,6 +10,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod files;
+pub mod refresh;
 pub mod runner;
 pub mod source;
 pub mod step;

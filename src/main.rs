@@ -1,5 +1,5 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
-//! with `post` the post step. Every failure becomes one `::error::` line and exit code 1.
+//! with `post` the post step; with `credential-process` what a renewing profile runs. Every failure becomes one `::error::` line and exit code 1.
 //! The modules live in the library (`lib.rs`).
 
 use std::ffi::OsString;
@@ -10,7 +10,7 @@ use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::error::Error;
 use aws_oidc_credentials::explain::{self, diagnosis};
 use aws_oidc_credentials::export::{self, cleanup};
-use aws_oidc_credentials::{runner, step};
+use aws_oidc_credentials::{refresh, runner, step};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -23,6 +23,9 @@ fn main() -> ExitCode {
     let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
     if raw.first().is_some_and(|first| first == "explain") {
         return explain::main(&raw[1..]);
+    }
+    if raw.first().is_some_and(|first| first == refresh::SUBCOMMAND) {
+        return refresh::process::main(&raw[1..]);
     }
     let args: Vec<String> = raw
         .iter()

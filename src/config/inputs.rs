@@ -43,6 +43,8 @@ pub const NAMES: &[&str] = &[
     "sts-endpoint",
     "trust-policy-file",
     "job-summary",
+    "refresh-credentials",
+    "refresh-margin-seconds",
 ];
 
 /// Environment variables the original action reads when the input itself is empty.

@@ -54,7 +54,28 @@ pub struct Config {
     pub trust_policy_file: Option<PathBuf>,
     /// Write a summary of the run (or of a denial) to the job summary (`job-summary`).
     pub job_summary: bool,
+    /// `refresh-credentials`: later steps get a profile that renews the credentials itself.
+    pub refresh: Option<Refresh>,
 }
+
+/// How later steps renew the credentials (`refresh-credentials`); the profile they read is
+/// [`Config::profile`].
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    /// Renew once fewer than this remain (`refresh-margin-seconds`).
+    pub margin: Duration,
+    /// Where the renewal settings and the cache go (`RUNNER_TEMP`).
+    pub dir: PathBuf,
+    /// `http-proxy` and `no-proxy` as given, for the renewals to go the same way.
+    pub http_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+/// The profile `refresh-credentials` writes when `aws-profile` names none.
+pub const REFRESH_PROFILE: &str = "aws-oidc-credentials";
+/// The default of `refresh-margin-seconds`: the AWS CLI and boto3 ask for new credentials once
+/// fewer than 15 minutes remain.
+pub const DEFAULT_REFRESH_MARGIN: u64 = 900;
 
 /// Where the first credentials come from.
 #[derive(Debug, Clone)]
@@ -172,8 +193,12 @@ impl Config {
 
         // Every boolean is checked even where this mode does not use it.
         let profile_name = inputs.get("aws-profile");
-        let output_env_credentials =
-            inputs.boolean("output-env-credentials", profile_name.is_none())?;
+        let refresh_credentials = inputs.boolean("refresh-credentials", false)?;
+        // Renewing credentials put nothing secret in the environment: exported by default.
+        let output_env_credentials = inputs.boolean(
+            "output-env-credentials",
+            profile_name.is_none() || refresh_credentials,
+        )?;
         let mask_account_id = inputs.boolean("mask-aws-account-id", false)?;
         let output_credentials = inputs.boolean("output-credentials", false)?;
         let unset_current_credentials = inputs.boolean("unset-current-credentials", false)?;
@@ -220,7 +245,30 @@ impl Config {
             )?),
         };
 
+        let refresh = match refresh_credentials {
+            false => None,
+            true => Some(refresh(inputs, &env, &source, role.as_ref())?),
+        };
+        if let Some(r) = refresh
+            .as_ref()
+            .filter(|r| r.margin.as_secs() < DEFAULT_REFRESH_MARGIN)
+        {
+            warnings.push(format!(
+                "'refresh-margin-seconds' is {}: the AWS CLI and boto3 ask for new credentials \
+                 once fewer than 900 seconds remain and refuse credentials with fewer than 600 \
+                 left, so with a margin below 600 they fail near the end of each session \
+                 (unless their own refresh windows are made as small)",
+                r.margin.as_secs()
+            ));
+        }
         let profile = match profile_name {
+            // Our own profile: replaced if an earlier step wrote it, and put back after.
+            None if refresh.is_some() => Some(Profile {
+                name: REFRESH_PROFILE.to_owned(),
+                overwrite: true,
+                files: ProfileFiles::locate(env)?,
+                keep_in: refresh.as_ref().map(|r| r.dir.clone()),
+            }),
             None => None,
             Some(name) => {
                 profiles::check_name(name).map_err(|problem| {
@@ -352,8 +400,51 @@ impl Config {
             oidc_hint,
             trust_policy_file,
             job_summary,
+            refresh,
         })
     }
+}
+
+/// `refresh-credentials`: only a source that can be used again later in the job, without this
+/// step, can renew the role's session; and `refresh-margin-seconds` must leave the session time
+/// to be used.
+fn refresh(
+    inputs: &Inputs,
+    env: &impl Fn(&str) -> Option<String>,
+    source: &Source,
+    role: Option<&RoleRequest>,
+) -> Result<Refresh, Error> {
+    let renewable = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
+    let Some(role) = role.filter(|_| renewable) else {
+        return Err(Error::input(
+            "refresh-credentials",
+            "works with GitHub OIDC (permissions: id-token: write) and 'web-identity-token-file' \
+             with 'role-to-assume': later steps renew the role's session with a new token. \
+             Access keys, 'role-chaining' and the runner's own credentials cannot; set it to \
+             false with those",
+        ));
+    };
+    let margin = match inputs.get("refresh-margin-seconds") {
+        None => DEFAULT_REFRESH_MARGIN,
+        Some(v) => whole_number(v)
+            .filter(|&n| n < role.duration_seconds as u64)
+            .ok_or_else(|| {
+                Error::input(
+                    "refresh-margin-seconds",
+                    format!(
+                        "must be a whole number of seconds less than the session's {} \
+                         ('role-duration-seconds'), got '{v}'",
+                        role.duration_seconds
+                    ),
+                )
+            })?,
+    };
+    Ok(Refresh {
+        margin: Duration::from_secs(margin),
+        dir: PathBuf::from(env("RUNNER_TEMP").ok_or(Error::RunnerEnv("RUNNER_TEMP"))?),
+        http_proxy: inputs.get("http-proxy").map(str::to_owned),
+        no_proxy: inputs.get("no-proxy").map(str::to_owned),
+    })
 }
 
 /// Chooses the source of the first credentials the way the original does, and whether to hint

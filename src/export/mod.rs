@@ -15,6 +15,7 @@ pub mod profiles;
 use crate::aws::sts::{Credentials, Identity};
 use crate::config::{Config, Source};
 use crate::error::Error;
+use crate::refresh::{self, Settings};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
 use crate::step::{How, Outcome};
 use profiles::ProfileCredentials;
@@ -69,13 +70,15 @@ pub const STATE_CREDENTIALS_FILE: &str = "credentials_file";
 pub const STATE_CONFIG_FILE: &str = "config_file";
 /// Where the profile that `overwrite-aws-profile` replaced is kept, for the post step to put back.
 pub const STATE_PROFILE_KEPT: &str = "profile_kept";
+/// The settings file of `refresh-credentials`, for the post step to delete with its cache.
+pub const STATE_REFRESH_SETTINGS: &str = "refresh_settings";
 
 /// Writes what the main step had for later steps: the region (and the blanks of
 /// `unset-current-credentials`) first, as the original exports them, then the credentials, the
 /// identity, the profile and the job summary. A failure leaves nothing written.
 pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
-    let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
-    let mut plan = Plan::new(config, session_token_in_env);
+    let in_env = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
+    let mut plan = Plan::new(config, in_env);
     if let Some(creds) = &outcome.credentials {
         plan.credentials(creds);
     }
@@ -156,12 +159,19 @@ struct Plan<'c> {
 impl<'c> Plan<'c> {
     /// Starts with the region (and the blanks of `unset-current-credentials`), as the original
     /// exports them first.
-    fn new(config: &'c Config, session_token_in_env: bool) -> Plan<'c> {
+    fn new(config: &'c Config, in_env: impl Fn(&str) -> bool) -> Plan<'c> {
         let mut env = FileWrites::new(FileCommand::Env);
         if config.output_env_credentials {
             if config.unset_current_credentials {
                 for name in CREDENTIAL_VARIABLES {
                     env.set(name, "");
+                }
+            } else if config.refresh.is_some() {
+                // Keys in the environment would win over the renewing profile in every SDK.
+                for name in &CREDENTIAL_VARIABLES[..3] {
+                    if in_env(name) {
+                        env.set(name, "");
+                    }
                 }
             }
             env.set("AWS_DEFAULT_REGION", &config.region);
@@ -169,7 +179,7 @@ impl<'c> Plan<'c> {
         }
         Plan {
             config,
-            session_token_in_env,
+            session_token_in_env: in_env("AWS_SESSION_TOKEN"),
             env,
             outputs: FileWrites::new(FileCommand::Output),
             profile: None,
@@ -180,7 +190,8 @@ impl<'c> Plan<'c> {
     /// Masks the credentials and plans them as environment and outputs.
     fn credentials(&mut self, creds: &Credentials) {
         mask_credentials(creds);
-        if self.config.output_env_credentials {
+        // Renewing credentials reach later steps through the profile only.
+        if self.config.output_env_credentials && self.config.refresh.is_none() {
             self.env.set("AWS_ACCESS_KEY_ID", &creds.access_key_id);
             self.env
                 .set("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
@@ -227,6 +238,11 @@ impl<'c> Plan<'c> {
         }
         if self.config.output_env_credentials {
             self.env.set("AWS_PROFILE", &profile.name);
+            // A config file named only in this step's environment, for later steps to read.
+            if self.config.refresh.is_some() && std::env::var_os("AWS_CONFIG_FILE").is_some() {
+                self.env
+                    .set("AWS_CONFIG_FILE", &profile.files.config.to_string_lossy());
+            }
         }
     }
 
@@ -269,23 +285,39 @@ impl<'c> Plan<'c> {
                 keep = Some(path);
             }
         }
+        let renewal = profile.and_then(|_| Settings::of(self.config));
+        if let Some((path, _)) = &renewal {
+            state.set(STATE_REFRESH_SETTINGS, &path.to_string_lossy());
+        }
         let writes = [self.env, self.outputs, state];
         let written = commit(prepare(&writes)?)?;
         if let Some((profile, creds)) = profile {
-            let creds = ProfileCredentials {
-                access_key_id: &creds.access_key_id,
-                secret_access_key: &creds.secret_access_key,
-                session_token: creds.session_token.as_deref(),
+            let result = match &renewal {
+                None => {
+                    let creds = ProfileCredentials {
+                        access_key_id: &creds.access_key_id,
+                        secret_access_key: &creds.secret_access_key,
+                        session_token: creds.session_token.as_deref(),
+                    };
+                    runner::info(&format!("Writing credentials to profile: {}", profile.name));
+                    profiles::write(
+                        &profile.files,
+                        &profile.name,
+                        &creds,
+                        &self.config.region,
+                        profile.overwrite,
+                        keep.as_deref(),
+                    )
+                }
+                Some((path, settings)) => refresh::write(
+                    self.config,
+                    profile,
+                    creds,
+                    path,
+                    settings,
+                    keep.as_deref(),
+                ),
             };
-            runner::info(&format!("Writing credentials to profile: {}", profile.name));
-            let result = profiles::write(
-                &profile.files,
-                &profile.name,
-                &creds,
-                &self.config.region,
-                profile.overwrite,
-                keep.as_deref(),
-            );
             if let Err(error) = result {
                 undo(&written);
                 return Err(error);

@@ -119,8 +119,28 @@ pub fn write(
     if let Some(token) = creds.session_token.filter(|token| !token.is_empty()) {
         credential_keys.push(("aws_session_token", token));
     }
-    let config_keys = [("region", region)];
-    for &(key, value) in credential_keys.iter().chain(&config_keys) {
+    write_keys(
+        files,
+        name,
+        &credential_keys,
+        &[("region", region)],
+        overwrite,
+        keep,
+    )
+}
+
+/// Writes the profile as [`write()`] does, with these `key = value` lines in each file; a file
+/// given none has the profile's sections taken out instead (a renewing profile has no keys in
+/// the credentials file, where old ones would win over its `credential_process`).
+pub fn write_keys(
+    files: &ProfileFiles,
+    name: &str,
+    credential_keys: &[(&'static str, &str)],
+    config_keys: &[(&'static str, &str)],
+    overwrite: bool,
+    keep: Option<&Path>,
+) -> Result<(), Error> {
+    for &(key, value) in credential_keys.iter().chain(config_keys) {
         if value.contains(['\n', '\r']) {
             return Err(Error::ProfileValue {
                 profile: name.to_owned(),
@@ -142,14 +162,21 @@ pub fn write(
     for target in targets {
         let mut content = target.content.clone().unwrap_or_default();
         for &kind in &target.kinds {
-            let keys: &[(&str, &str)] = match kind {
-                FileKind::Credentials => &credential_keys,
-                FileKind::Config => &config_keys,
+            let keys = match kind {
+                FileKind::Credentials => credential_keys,
+                FileKind::Config => config_keys,
             };
             previous
                 .of_mut(kind)
                 .extend(sections_of(&content, kind, name));
-            content = set(&content, kind, name, keys);
+            content = match keys {
+                [] => strip(&content, kind, name),
+                keys => set(&content, kind, name, keys),
+            };
+        }
+        if target.content.as_deref().unwrap_or_default() == content.as_slice() {
+            // Nothing to write (a missing file that gets no section stays missing).
+            continue;
         }
         changes.push(Changed {
             path: target.path,
@@ -560,6 +587,12 @@ fn io_error(profile: &str, action: &'static str, path: &Path, source: io::Error)
         path: path.display().to_string(),
         source,
     }
+}
+
+/// Replaces `target` atomically by a private (0600) file holding `content`, as the profile
+/// files are replaced.
+pub fn replace_private(target: &Path, content: &[u8]) -> io::Result<()> {
+    Staged::create(target, content)?.commit(content)
 }
 
 /// A file fully written (mode 0600) and synced beside its target, waiting to replace it; removed

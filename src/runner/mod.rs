@@ -19,6 +19,7 @@ pub mod markdown;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
 
@@ -172,7 +173,24 @@ pub fn warning(message: &str) {
 }
 
 pub fn error(message: &str) {
+    if QUIET.load(Ordering::Relaxed) {
+        // One plain line, which the program that ran us shows to its user.
+        let line = scrub(message).replace(['\r', '\n'], " ");
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        return;
+    }
     print_line(&format!("::error::{}", escape_data(&scrub(message))));
+}
+
+/// Set when stdout is not the runner's log but an answer to another program (the
+/// `credential-process` subcommand): nothing but that answer may go there.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// From now on no workflow command or log line is printed, and [`error`] writes one plain line
+/// to stderr instead: stdout belongs to the caller's answer. Secrets are still registered for
+/// [`scrub`].
+pub fn quiet() {
+    QUIET.store(true, Ordering::Relaxed);
 }
 
 /// Whether the runner asked for debug output.
@@ -238,6 +256,9 @@ impl Drop for DebugLines {
 }
 
 fn print_line(line: &str) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     // A closed stdout leaves nothing to report to; the exit code still tells the runner.
     let _ = writeln!(out, "{line}");
