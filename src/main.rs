@@ -24,7 +24,10 @@ fn main() -> ExitCode {
     if raw.first().is_some_and(|first| first == "explain") {
         return explain::main(&raw[1..]);
     }
-    if raw.first().is_some_and(|first| first == refresh::SUBCOMMAND) {
+    if raw
+        .first()
+        .is_some_and(|first| first == refresh::SUBCOMMAND)
+    {
         return refresh::process::main(&raw[1..]);
     }
     let args: Vec<String> = raw

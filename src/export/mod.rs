@@ -309,14 +309,9 @@ impl<'c> Plan<'c> {
                         keep.as_deref(),
                     )
                 }
-                Some((path, settings)) => refresh::write(
-                    self.config,
-                    profile,
-                    creds,
-                    path,
-                    settings,
-                    keep.as_deref(),
-                ),
+                Some((path, settings)) => {
+                    refresh::write(self.config, profile, creds, path, settings, keep.as_deref())
+                }
             };
             if let Err(error) = result {
                 undo(&written);

@@ -206,9 +206,8 @@ pub fn write(
     settings: &Settings,
     keep: Option<&Path>,
 ) -> Result<(), Error> {
-    let program = std::env::current_exe().map_err(|e| {
-        Error::Renew(format!("could not find this program's own path: {e}"))
-    })?;
+    let program = std::env::current_exe()
+        .map_err(|e| Error::Renew(format!("could not find this program's own path: {e}")))?;
     let line = command_line(&program, path);
     runner::info(&format!(
         "Writing a profile that renews the credentials: {}",

@@ -14,5 +14,7 @@ mod moto;
 mod oidc;
 mod profiles;
 mod proxy;
+#[cfg(unix)]
+mod refresh;
 mod support;
 mod tls;
