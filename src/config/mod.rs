@@ -884,6 +884,94 @@ mod tests {
     }
 
     #[test]
+    fn refresh_credentials_writes_our_profile_and_exports_it() {
+        let c = config(&[("INPUT_REFRESH-CREDENTIALS", "true")]).unwrap();
+        let refresh = c.refresh.as_ref().expect("refresh");
+        assert_eq!(refresh.margin, Duration::from_secs(900));
+        assert_eq!(refresh.dir, Path::new("/home/runner/work/_temp"));
+        let profile = c.profile.as_ref().expect("a profile");
+        assert_eq!(profile.name, REFRESH_PROFILE);
+        assert!(profile.overwrite && profile.keep_in.is_some());
+        assert!(c.output_env_credentials);
+        assert!(c.warnings.is_empty());
+
+        let c = config(&[
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_AWS-PROFILE", "ci"),
+        ])
+        .unwrap();
+        let profile = c.profile.as_ref().expect("a profile");
+        assert_eq!(profile.name, "ci");
+        assert!(!profile.overwrite && c.output_env_credentials);
+        assert!(
+            config(&[("INPUT_AWS-PROFILE", "ci")])
+                .unwrap()
+                .refresh
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_refresh_margin_leaves_the_session_time_to_be_used() {
+        let with = |margin: &str, duration: &str| {
+            config(&[
+                ("INPUT_REFRESH-CREDENTIALS", "true"),
+                ("INPUT_REFRESH-MARGIN-SECONDS", margin),
+                ("INPUT_ROLE-DURATION-SECONDS", duration),
+            ])
+        };
+        let c = with("1800", "7200").unwrap();
+        assert_eq!(c.refresh.unwrap().margin, Duration::from_secs(1800));
+        for (margin, duration) in [("3600", "3600"), ("-1", "3600"), ("15m", "3600")] {
+            let e = with(margin, duration).unwrap_err().to_string();
+            assert!(
+                e.contains("Input 'refresh-margin-seconds' must be a whole number of seconds less than the session's"),
+                "{e}"
+            );
+        }
+        // Below what the AWS CLI and boto3 accept: allowed (for tests with short sessions),
+        // with a warning that says why it breaks them.
+        let c = with("60", "3600").unwrap();
+        assert!(
+            c.warnings[0].contains("refuse credentials with fewer than 600"),
+            "{:?}",
+            c.warnings
+        );
+    }
+
+    #[test]
+    fn refresh_credentials_needs_a_source_that_can_be_used_again() {
+        let keys = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAEXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        let chaining = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_ROLE-CHAINING", "true"),
+        ];
+        let ambient = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", ""),
+        ];
+        for pairs in [&keys[..], &chaining, &ambient] {
+            let e = error(pairs);
+            assert!(
+                e.contains("Input 'refresh-credentials' works with GitHub OIDC"),
+                "{e}"
+            );
+            assert!(e.contains("web-identity-token-file"), "{e}");
+        }
+        let c = config(&[
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_WEB-IDENTITY-TOKEN-FILE", "/t/token"),
+        ])
+        .unwrap();
+        assert!(c.refresh.is_some());
+        assert!(error(&[("INPUT_REFRESH-CREDENTIALS", "yes")]).contains("refresh-credentials"));
+    }
+
+    #[test]
     fn defaults_match_the_original() {
         let c = config(&[]).unwrap();
         assert_eq!(c.region, "us-east-2");
