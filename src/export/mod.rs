@@ -15,7 +15,7 @@ pub mod profiles;
 use crate::aws::sts::{Credentials, Identity};
 use crate::config::{Config, Source};
 use crate::error::Error;
-use crate::refresh::{self, Settings};
+use crate::refresh::{self, Renewal};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
 use crate::step::{How, Outcome};
 use profiles::ProfileCredentials;
@@ -285,8 +285,8 @@ impl<'c> Plan<'c> {
                 keep = Some(path);
             }
         }
-        let renewal = profile.and_then(|_| Settings::of(self.config));
-        if let Some((path, _)) = &renewal {
+        let renewal = profile.and_then(|_| Renewal::of(self.config));
+        if let Some(path) = renewal.as_ref().and_then(Renewal::settings_file) {
             state.set(STATE_REFRESH_SETTINGS, &path.to_string_lossy());
         }
         let writes = [self.env, self.outputs, state];
@@ -309,8 +309,8 @@ impl<'c> Plan<'c> {
                         keep.as_deref(),
                     )
                 }
-                Some((path, settings)) => {
-                    refresh::write(self.config, profile, creds, path, settings, keep.as_deref())
+                Some(renewal) => {
+                    refresh::write(self.config, profile, creds, renewal, keep.as_deref())
                 }
             };
             if let Err(error) = result {

@@ -53,11 +53,22 @@ pub struct Settings {
     pub cache: PathBuf,
 }
 
-impl Settings {
-    /// The settings of `config`'s renewals, with the settings file to write them to; `None`
-    /// without `refresh-credentials` (whose validation leaves a role given by ARN and a web
-    /// identity source).
-    pub fn of(config: &Config) -> Option<(PathBuf, Settings)> {
+/// How later steps renew the credentials.
+#[derive(Debug)]
+pub enum Renewal {
+    /// The SDKs themselves, from the token file: the profile names the role, the file and the
+    /// session name, which every SDK reads and renews on its own (without this binary).
+    TokenFile { role_arn: String, path: PathBuf },
+    /// This binary's `credential-process`, with the settings saved at `path`.
+    Process { path: PathBuf, settings: Settings },
+}
+
+impl Renewal {
+    /// How `config`'s credentials are renewed; `None` without `refresh-credentials` (whose
+    /// validation leaves a role given by ARN and a web identity source). A token file is left
+    /// to the SDKs unless a setting they would not apply is given (`sts-endpoint`,
+    /// `http-proxy`, session policies).
+    pub fn of(config: &Config) -> Option<Renewal> {
         let refresh = config.refresh.as_ref()?;
         let role = config.role.as_ref()?;
         let RoleRef::Arn(role_arn) = &role.role else {
@@ -68,6 +79,17 @@ impl Settings {
             Source::TokenFile(path) => (None, Some(path.clone())),
             _ => return None,
         };
+        if let Some(path) = &token_file
+            && config.sts_endpoint.is_none()
+            && refresh.http_proxy.is_none()
+            && role.inline_session_policy.is_none()
+            && role.managed_session_policies.is_empty()
+        {
+            return Some(Renewal::TokenFile {
+                role_arn: role_arn.clone(),
+                path: path.clone(),
+            });
+        }
         let stem = format!("aws-oidc-credentials-{}", runner::random_uuid());
         let path = refresh.dir.join(format!("{stem}.json"));
         let settings = Settings {
@@ -89,9 +111,19 @@ impl Settings {
             margin_seconds: refresh.margin.as_secs(),
             cache: refresh.dir.join(format!("{stem}.cache.json")),
         };
-        Some((path, settings))
+        Some(Renewal::Process { path, settings })
     }
 
+    /// The settings file, which the post step deletes (with the cache it names).
+    pub fn settings_file(&self) -> Option<&Path> {
+        match self {
+            Renewal::TokenFile { .. } => None,
+            Renewal::Process { path, .. } => Some(path),
+        }
+    }
+}
+
+impl Settings {
     /// Writes a new private (0600) file at `path`.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         let mut options = OpenOptions::new();
@@ -194,39 +226,51 @@ impl Settings {
     }
 }
 
-/// Writes what later steps renew with: the settings at `path`, the cache seeded with the main
-/// step's credentials (so the first caller needs no STS call), then the profile, whose
-/// `credential_process` runs this binary with them; the credentials file gets no keys. A
-/// failure leaves none of them.
+/// Writes the profile that renews the credentials; the credentials file gets no keys (old ones
+/// there would win over the profile's). For [`Renewal::Process`] the settings and the cache,
+/// seeded with the main step's credentials so that the first caller needs no STS call, come
+/// first; a failure leaves none of them.
 pub fn write(
     config: &Config,
     profile: &Profile,
     creds: &Credentials,
-    path: &Path,
-    settings: &Settings,
+    renewal: &Renewal,
     keep: Option<&Path>,
 ) -> Result<(), Error> {
-    let program = std::env::current_exe()
-        .map_err(|e| Error::Renew(format!("could not find this program's own path: {e}")))?;
-    let line = command_line(&program, path);
     runner::info(&format!(
         "Writing a profile that renews the credentials: {}",
         profile.name
     ));
+    let write = |keys: &[(&'static str, &str)]| {
+        profiles::write_keys(
+            &profile.files,
+            &profile.name,
+            &[],
+            keys,
+            profile.overwrite,
+            keep,
+        )
+    };
+    let (path, settings) = match renewal {
+        Renewal::TokenFile { role_arn, path } => {
+            let role = config.role.as_ref().expect("a renewal has a role");
+            return write(&[
+                ("role_arn", role_arn),
+                ("web_identity_token_file", &path.to_string_lossy()),
+                ("role_session_name", &role.session_name),
+                ("region", &config.region),
+            ]);
+        }
+        Renewal::Process { path, settings } => (path, settings),
+    };
+    let program = std::env::current_exe()
+        .map_err(|e| Error::Renew(format!("could not find this program's own path: {e}")))?;
+    let line = command_line(&program, path);
     settings.save(path)?;
     let result = ProcessCredentials::of(creds)
         .ok_or_else(|| Error::Renew("STS answered without a session token or expiry".into()))
         .and_then(|first| cache::write(&settings.cache, &first))
-        .and_then(|()| {
-            profiles::write_keys(
-                &profile.files,
-                &profile.name,
-                &[],
-                &[("credential_process", &line), ("region", &config.region)],
-                profile.overwrite,
-                keep,
-            )
-        });
+        .and_then(|()| write(&[("credential_process", &line), ("region", &config.region)]));
     if result.is_err() {
         delete(path);
     }

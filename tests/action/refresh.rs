@@ -388,3 +388,62 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
     assert_eq!(identity_calls.len(), calls);
     assert!(identity_calls.iter().all(|r| r.outcome == "OK"));
 }
+
+#[test]
+fn a_token_file_profile_is_renewed_by_the_sdks_themselves() {
+    let mut bench = Bench::new();
+    let token = bench.github.mint("sts.amazonaws.com");
+    let file = bench.job.workspace().join("token");
+    fs::write(&file, &token).unwrap();
+    let endpoint = bench.sts.endpoint();
+    // STS named the way the SDKs read it too, rather than by `sts-endpoint`.
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("web-identity-token-file", "token")
+            .with("sts-endpoint", "")
+            .env("AWS_ENDPOINT_URL_STS", &endpoint)
+    });
+    result.assert_success();
+    assert!(!result.state.contains_key("refresh_settings"));
+    assert_eq!(
+        fs::read_to_string(config_file(&bench)).unwrap(),
+        format!(
+            "[profile {PROFILE}]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\n\
+             role_session_name = GitHubActions\nregion = {REGION}\n",
+            file.display()
+        )
+    );
+    let output = bench
+        .job
+        .command(Job::AWS_CLI)
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .env("AWS_ENDPOINT_URL_STS", &endpoint)
+        .output()
+        .expect("the AWS CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        identity["Arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":assumed-role/deploy/GitHubActions"),
+        "{identity}"
+    );
+    assert_eq!(web_identity_calls(&bench), 2, "the CLI assumed the role");
+
+    // With `sts-endpoint`, which the SDKs would not use, the profile runs credential-process,
+    // which reads the token file again (the step's session is within the margin).
+    bench.sts.session_lifetime(Some(600));
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("web-identity-token-file", "token")
+    });
+    result.assert_success();
+    assert!(result.state.contains_key("refresh_settings"));
+    let output = run_credential_process(&bench);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(web_identity_calls(&bench), 4);
+    let last = bench.sts.requests().pop().unwrap();
+    assert_eq!(last.params["WebIdentityToken"], token);
+    assert!(bench.github.requests().is_empty());
+}
