@@ -114,7 +114,7 @@ mod tests {
             }
             if duration > 900 {
                 // Renewed once fewer than 15 minutes remain, not before.
-                let usable = (duration - 900) as i64;
+                let usable = duration - 900;
                 assert!(renewals <= 10 * 3600 / usable + 1, "{duration}: {renewals}");
             }
         }

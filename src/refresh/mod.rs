@@ -60,7 +60,10 @@ pub enum Renewal {
     /// session name, which every SDK reads and renews on its own (without this binary).
     TokenFile { role_arn: String, path: PathBuf },
     /// This binary's `credential-process`, with the settings saved at `path`.
-    Process { path: PathBuf, settings: Settings },
+    Process {
+        path: PathBuf,
+        settings: Box<Settings>,
+    },
 }
 
 impl Renewal {
@@ -111,7 +114,10 @@ impl Renewal {
             margin_seconds: refresh.margin.as_secs(),
             cache: refresh.dir.join(format!("{stem}.cache.json")),
         };
-        Some(Renewal::Process { path, settings })
+        Some(Renewal::Process {
+            path,
+            settings: Box::new(settings),
+        })
     }
 
     /// The settings file, which the post step deletes (with the cache it names).
