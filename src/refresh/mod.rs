@@ -299,18 +299,17 @@ pub fn delete(path: &Path) {
 /// goes in double quotes (which no Windows path holds), the other is left bare, because
 /// `cmd.exe /C` keeps the quotes of a line only when it has exactly two.
 pub fn command_line(program: &Path, settings: &Path) -> String {
-    let quote = |path: &Path| {
-        let text = path.to_string_lossy();
-        if cfg!(windows) {
-            match text.contains([' ', '\t', '&', '(', ')', '^', '%', '!']) {
-                true => format!("\"{text}\""),
-                false => text.into_owned(),
-            }
-        } else {
-            format!("'{}'", text.replace('\'', r"'\''"))
-        }
-    };
+    let quote = |path: &Path| quote(&path.to_string_lossy(), cfg!(windows));
     format!("{} {SUBCOMMAND} {}", quote(program), quote(settings))
+}
+
+/// One path of [`command_line`], quoted for Windows or for Unix.
+fn quote(path: &str, windows: bool) -> String {
+    match windows {
+        true if path.contains([' ', '\t', '&', '(', ')', '^', '%', '!']) => format!("\"{path}\""),
+        true => path.to_owned(),
+        false => format!("'{}'", path.replace('\'', r"'\''")),
+    }
 }
 
 #[cfg(test)]
@@ -340,6 +339,22 @@ mod tests {
                 settings.to_str().unwrap()
             ]
         );
+    }
+
+    #[test]
+    fn windows_paths_are_quoted_only_where_they_need_it() {
+        assert_eq!(
+            quote(
+                r"C:\actions runner\_work\_actions\o\r\v1\dist\bin\a.exe",
+                true
+            ),
+            r#""C:\actions runner\_work\_actions\o\r\v1\dist\bin\a.exe""#
+        );
+        assert_eq!(
+            quote(r"D:\a\_temp\aws-oidc-credentials-1.json", true),
+            r"D:\a\_temp\aws-oidc-credentials-1.json"
+        );
+        assert_eq!(quote("/a b/it's", false), r"'/a b/it'\''s'");
     }
 
     #[test]
