@@ -291,27 +291,27 @@ fn python() -> PathBuf {
 #[cfg(unix)]
 #[test]
 fn boto3_and_the_aws_cli_keep_working_across_expiries() {
-    const LIFETIME: u64 = 8;
+    const LIFETIME: u64 = 10;
     let mut bench = Bench::new();
     bench.sts.session_lifetime(Some(LIFETIME as u32));
     let result = bench.run(|s| {
         s.with("refresh-credentials", "true")
-            .with("refresh-margin-seconds", "3")
+            .with("refresh-margin-seconds", "4")
     });
     result.assert_success();
     assert!(
-        result.warnings[0].contains("'refresh-margin-seconds' is 3"),
+        result.warnings[0].contains("'refresh-margin-seconds' is 4"),
         "{:?}",
         result.warnings
     );
 
-    // botocore asks again once fewer than 3 s remain and refuses fewer than 2.
+    // botocore asks again once fewer than 4 s remain and refuses fewer than 2.
     let site = bench.job.workspace().join("site");
     fs::create_dir_all(&site).unwrap();
     fs::write(
         site.join("sitecustomize.py"),
         "from botocore.credentials import RefreshableCredentials\n\
-         RefreshableCredentials._advisory_refresh_timeout = 3\n\
+         RefreshableCredentials._advisory_refresh_timeout = 4\n\
          RefreshableCredentials._mandatory_refresh_timeout = 2\n",
     )
     .unwrap();
