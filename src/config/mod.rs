@@ -66,7 +66,8 @@ pub struct Refresh {
     pub margin: Duration,
     /// Where the renewal settings and the cache go (`RUNNER_TEMP`).
     pub dir: PathBuf,
-    /// `http-proxy` and `no-proxy` as given, for the renewals to go the same way.
+    /// `http-proxy` and `no-proxy` as given (or as their environment fallbacks give them), for
+    /// the renewals to go the same way.
     pub http_proxy: Option<String>,
     pub no_proxy: Option<String>,
 }
