@@ -447,3 +447,47 @@ fn a_token_file_profile_is_renewed_by_the_sdks_themselves() {
     assert_eq!(last.params["WebIdentityToken"], token);
     assert!(bench.github.requests().is_empty());
 }
+
+#[test]
+fn a_second_renewing_step_replaces_the_profile_and_the_post_steps_undo_both() {
+    let mut bench = Bench::new();
+    let first = bench.run(|s| s.with("refresh-credentials", "true"));
+    first.assert_success();
+    let first_line = credential_process(&bench);
+    let second = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("role-session-name", "second")
+    });
+    second.assert_success();
+    let second_line = credential_process(&bench);
+    assert_ne!(first_line, second_line);
+    assert_eq!(
+        fs::read_to_string(config_file(&bench))
+            .unwrap()
+            .matches("[profile aws-oidc-credentials]")
+            .count(),
+        1
+    );
+
+    // The last step's post step runs first: it puts back the first step's profile, which the
+    // first step's post step then removes.
+    let posts = bench.finish();
+    let logs: Vec<&str> = posts
+        .iter()
+        .map(|post| post.result().expect("a post step ran").log())
+        .collect();
+    assert!(
+        logs[0].contains("Put back the AWS profile 'aws-oidc-credentials' this job replaced"),
+        "{}",
+        logs[0]
+    );
+    assert!(
+        logs[1].contains("Removed the AWS profile 'aws-oidc-credentials' this job wrote"),
+        "{}",
+        logs[1]
+    );
+    assert!(!config_file(&bench).exists());
+    for step in [&first, &second] {
+        assert!(!Path::new(&step.state["refresh_settings"]).exists());
+    }
+}
