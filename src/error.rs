@@ -110,6 +110,11 @@ pub enum Error {
     #[error("Failed to write AWS profile '{profile}': the value of {key} holds a line break")]
     ProfileValue { profile: String, key: &'static str },
 
+    /// What `credential-process` needs to renew the credentials is missing or unusable (its
+    /// settings, its cache, the job's token request).
+    #[error("Cannot renew the AWS credentials: {0}")]
+    Renew(String),
+
     /// Reading, creating or replacing a profile file failed.
     #[error("Failed to write AWS profile '{profile}': could not {action} {path}: {source}")]
     ProfileIo {

@@ -2,7 +2,8 @@
 //! (`fuzz/`) call the parsers among them directly. They are grouped by stage, in the order the
 //! main step goes through them: the runner contract, the inputs and the one validated `Config`,
 //! the credential sources, AWS, the main step itself, and the export; `explain` says why a
-//! trust policy refused, and `cli` holds the command line a user runs (`exec`).
+//! trust policy refused, `cli` holds the command line a user runs (`exec`), and `refresh`
+//! renews the credentials in later steps.
 
 pub mod aws;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod files;
+pub mod refresh;
 pub mod runner;
 pub mod source;
 pub mod step;

@@ -1,7 +1,8 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
 //! with `post` the post step; every failure of theirs becomes one `::error::` line and exit
-//! code 1. A user runs the other commands (`exec`, `explain`, `--help`, `--version`); a usage
-//! error exits with code 2. The modules live in the library (`lib.rs`).
+//! code 1. `credential-process` is what a renewing profile runs (its errors go to stderr). A
+//! user runs the other commands (`exec`, `explain`, `--help`, `--version`); a usage error exits
+//! with code 2. The modules live in the library (`lib.rs`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::error::Error;
 use aws_oidc_credentials::explain;
 use aws_oidc_credentials::export::{self, cleanup};
-use aws_oidc_credentials::{cli, runner, step};
+use aws_oidc_credentials::{cli, refresh, runner, step};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -33,6 +34,9 @@ fn dispatch(args: &[OsString]) -> Result<ExitCode, lexopt::Error> {
         None => return Ok(finish(main_step())),
         Some(Value(command)) if command == "explain" => return Ok(explain::main(&args[1..])),
         Some(Value(command)) if command == "exec" => return Ok(cli::exec::main(&args[1..])),
+        Some(Value(command)) if command == refresh::SUBCOMMAND => {
+            return Ok(refresh::process::main(&args[1..]));
+        }
         Some(Value(command)) if command == "post" => || {
             finish(cleanup::run(&Inputs::from_env(), |name| {
                 std::env::var(name).ok()

@@ -45,6 +45,8 @@ pub const NAMES: &[&str] = &[
     "job-summary",
     "install-cli",
     "profiles",
+    "refresh-credentials",
+    "refresh-margin-seconds",
 ];
 
 /// Environment variables the original action reads when the input itself is empty.

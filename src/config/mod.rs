@@ -60,7 +60,29 @@ pub struct Config {
     pub job_summary: bool,
     /// Add the binary's folder to `GITHUB_PATH` for later steps (`install-cli`).
     pub install_cli: bool,
+    /// `refresh-credentials`: later steps get a profile that renews the credentials itself.
+    pub refresh: Option<Refresh>,
 }
+
+/// How later steps renew the credentials (`refresh-credentials`); the profile they read is
+/// [`Config::profile`].
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    /// Renew once fewer than this remain (`refresh-margin-seconds`).
+    pub margin: Duration,
+    /// Where the renewal settings and the cache go (`RUNNER_TEMP`).
+    pub dir: PathBuf,
+    /// `http-proxy` and `no-proxy` as given (or as their environment fallbacks give them), for
+    /// the renewals to go the same way.
+    pub http_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+/// The profile `refresh-credentials` writes when `aws-profile` names none.
+pub const REFRESH_PROFILE: &str = "aws-oidc-credentials";
+/// The default of `refresh-margin-seconds`: the AWS CLI and boto3 ask for new credentials once
+/// fewer than 15 minutes remain.
+pub const DEFAULT_REFRESH_MARGIN: u64 = 900;
 
 /// Where the first credentials come from.
 #[derive(Debug, Clone)]
@@ -216,8 +238,12 @@ impl Config {
 
         // Every boolean is checked even where this mode does not use it.
         let profile_name = inputs.get("aws-profile");
-        let output_env_credentials =
-            inputs.boolean("output-env-credentials", profile_name.is_none())?;
+        let refresh_credentials = inputs.boolean("refresh-credentials", false)?;
+        // Renewing credentials put nothing secret in the environment: exported by default.
+        let output_env_credentials = inputs.boolean(
+            "output-env-credentials",
+            profile_name.is_none() || refresh_credentials,
+        )?;
         let mask_account_id = inputs.boolean("mask-aws-account-id", false)?;
         let output_credentials = inputs.boolean("output-credentials", false)?;
         let unset_current_credentials = inputs.boolean("unset-current-credentials", false)?;
@@ -273,7 +299,30 @@ impl Config {
                 .ok_or(Error::RunnerEnv("RUNNER_TEMP")),
         };
 
+        let refresh = match refresh_credentials {
+            false => None,
+            true => Some(refresh(inputs, &env, &source, role.as_ref())?),
+        };
+        if let Some(r) = refresh
+            .as_ref()
+            .filter(|r| r.margin.as_secs() < DEFAULT_REFRESH_MARGIN)
+        {
+            warnings.push(format!(
+                "'refresh-margin-seconds' is {}: the AWS CLI and boto3 ask for new credentials \
+                 once fewer than 900 seconds remain and refuse credentials with fewer than 600 \
+                 left, so with a margin below 600 they fail near the end of each session \
+                 (unless their own refresh windows are made as small)",
+                r.margin.as_secs()
+            ));
+        }
         let profile = match profile_name {
+            // Our own profile: replaced if an earlier step wrote it, and put back after.
+            None if refresh.is_some() => Some(Profile {
+                name: REFRESH_PROFILE.to_owned(),
+                overwrite: true,
+                files: ProfileFiles::locate(env)?,
+                keep_in: refresh.as_ref().map(|r| r.dir.clone()),
+            }),
             None => None,
             Some(name) => {
                 profiles::check_name(name).map_err(|problem| {
@@ -435,8 +484,51 @@ impl Config {
             trust_policy_file,
             job_summary,
             install_cli,
+            refresh,
         })
     }
+}
+
+/// `refresh-credentials`: only a source that can be used again later in the job, without this
+/// step, can renew the role's session; and `refresh-margin-seconds` must leave the session time
+/// to be used.
+fn refresh(
+    inputs: &Inputs,
+    env: &impl Fn(&str) -> Option<String>,
+    source: &Source,
+    role: Option<&RoleRequest>,
+) -> Result<Refresh, Error> {
+    let renewable = matches!(source, Source::GithubOidc { .. } | Source::TokenFile(_));
+    let Some(role) = role.filter(|_| renewable) else {
+        return Err(Error::input(
+            "refresh-credentials",
+            "works with GitHub OIDC (permissions: id-token: write) and 'web-identity-token-file' \
+             with 'role-to-assume': later steps renew the role's session with a new token. \
+             Access keys, 'role-chaining' and the runner's own credentials cannot; set it to \
+             false with those",
+        ));
+    };
+    let margin = match inputs.get("refresh-margin-seconds") {
+        None => DEFAULT_REFRESH_MARGIN,
+        Some(v) => whole_number(v)
+            .filter(|&n| n < role.duration_seconds as u64)
+            .ok_or_else(|| {
+                Error::input(
+                    "refresh-margin-seconds",
+                    format!(
+                        "must be a whole number of seconds less than the session's {} \
+                         ('role-duration-seconds'), got '{v}'",
+                        role.duration_seconds
+                    ),
+                )
+            })?,
+    };
+    Ok(Refresh {
+        margin: Duration::from_secs(margin),
+        dir: PathBuf::from(env("RUNNER_TEMP").ok_or(Error::RunnerEnv("RUNNER_TEMP"))?),
+        http_proxy: inputs.get("http-proxy").map(str::to_owned),
+        no_proxy: inputs.get("no-proxy").map(str::to_owned),
+    })
 }
 
 /// Chooses the source of the first credentials the way the original does, and whether to hint
@@ -929,6 +1021,94 @@ mod tests {
 
     fn role(c: &Config) -> &RoleRequest {
         c.role.as_ref().expect("a role")
+    }
+
+    #[test]
+    fn refresh_credentials_writes_our_profile_and_exports_it() {
+        let c = config(&[("INPUT_REFRESH-CREDENTIALS", "true")]).unwrap();
+        let refresh = c.refresh.as_ref().expect("refresh");
+        assert_eq!(refresh.margin, Duration::from_secs(900));
+        assert_eq!(refresh.dir, Path::new("/home/runner/work/_temp"));
+        let profile = c.profile.as_ref().expect("a profile");
+        assert_eq!(profile.name, REFRESH_PROFILE);
+        assert!(profile.overwrite && profile.keep_in.is_some());
+        assert!(c.output_env_credentials);
+        assert!(c.warnings.is_empty());
+
+        let c = config(&[
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_AWS-PROFILE", "ci"),
+        ])
+        .unwrap();
+        let profile = c.profile.as_ref().expect("a profile");
+        assert_eq!(profile.name, "ci");
+        assert!(!profile.overwrite && c.output_env_credentials);
+        assert!(
+            config(&[("INPUT_AWS-PROFILE", "ci")])
+                .unwrap()
+                .refresh
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_refresh_margin_leaves_the_session_time_to_be_used() {
+        let with = |margin: &str, duration: &str| {
+            config(&[
+                ("INPUT_REFRESH-CREDENTIALS", "true"),
+                ("INPUT_REFRESH-MARGIN-SECONDS", margin),
+                ("INPUT_ROLE-DURATION-SECONDS", duration),
+            ])
+        };
+        let c = with("1800", "7200").unwrap();
+        assert_eq!(c.refresh.unwrap().margin, Duration::from_secs(1800));
+        for (margin, duration) in [("3600", "3600"), ("-1", "3600"), ("15m", "3600")] {
+            let e = with(margin, duration).unwrap_err().to_string();
+            assert!(
+                e.contains("Input 'refresh-margin-seconds' must be a whole number of seconds less than the session's"),
+                "{e}"
+            );
+        }
+        // Below what the AWS CLI and boto3 accept: allowed (for tests with short sessions),
+        // with a warning that says why it breaks them.
+        let c = with("60", "3600").unwrap();
+        assert!(
+            c.warnings[0].contains("refuse credentials with fewer than 600"),
+            "{:?}",
+            c.warnings
+        );
+    }
+
+    #[test]
+    fn refresh_credentials_needs_a_source_that_can_be_used_again() {
+        let keys = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_AWS-ACCESS-KEY-ID", "AKIAEXAMPLE"),
+            ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+        ];
+        let chaining = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_ROLE-CHAINING", "true"),
+        ];
+        let ambient = [
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", ""),
+        ];
+        for pairs in [&keys[..], &chaining, &ambient] {
+            let e = error(pairs);
+            assert!(
+                e.contains("Input 'refresh-credentials' works with GitHub OIDC"),
+                "{e}"
+            );
+            assert!(e.contains("web-identity-token-file"), "{e}");
+        }
+        let c = config(&[
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_WEB-IDENTITY-TOKEN-FILE", "/t/token"),
+        ])
+        .unwrap();
+        assert!(c.refresh.is_some());
+        assert!(error(&[("INPUT_REFRESH-CREDENTIALS", "yes")]).contains("refresh-credentials"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The post step, at the end of the job: remove the profiles the main step wrote (`aws-profile`'s
 //! and those of `profiles`; their sections only; the main step left their names and files in
 //! `GITHUB_STATE`), or put back those it replaced under `overwrite-aws-profile` (kept under
-//! `RUNNER_TEMP` until now), and blank the
-//! variables it exported, as the original does (the runner cannot unset a variable; the SDKs
+//! `RUNNER_TEMP` until now), delete the settings and cache of `refresh-credentials`, and blank
+//! the variables it exported, as the original does (the runner cannot unset a variable; the SDKs
 //! treat empty as unset).
 
 use std::path::PathBuf;
@@ -12,12 +12,15 @@ use crate::error::Error;
 use crate::export::profiles::{self, Previous, ProfileFiles};
 use crate::export::{
     CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE,
-    STATE_PROFILE_KEPT, STATE_PROFILES, StateProfile, write_all,
+    STATE_PROFILE_KEPT, STATE_PROFILES, STATE_REFRESH_SETTINGS, StateProfile, write_all,
 };
 use crate::runner::{self, FileCommand, FileWrites};
 
 pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
     let state = |name: &str| state(&format!("STATE_{name}")).filter(|v| !v.is_empty());
+    if let Some(settings) = state(STATE_REFRESH_SETTINGS) {
+        crate::refresh::delete(std::path::Path::new(&settings));
+    }
     if let (Some(credentials), Some(config)) =
         (state(STATE_CREDENTIALS_FILE), state(STATE_CONFIG_FILE))
     {
@@ -57,14 +60,15 @@ pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<()
     }
 
     let profile = inputs.get("aws-profile");
-    if !inputs.boolean("output-env-credentials", profile.is_none())? {
+    let refresh = inputs.boolean("refresh-credentials", false)?;
+    if !inputs.boolean("output-env-credentials", profile.is_none() || refresh)? {
         return Ok(());
     }
     let mut env = FileWrites::new(FileCommand::Env);
     for name in CREDENTIAL_VARIABLES {
         env.set(name, "");
     }
-    if profile.is_some() {
+    if profile.is_some() || refresh {
         env.set("AWS_PROFILE", "");
     }
     write_all(&[env])

@@ -17,6 +17,7 @@ pub mod profiles;
 use crate::aws::sts::{Credentials, Identity};
 use crate::config::{Config, Source};
 use crate::error::Error;
+use crate::refresh::{self, Renewal};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
 use crate::step::{How, Outcome, ProfileOutcome};
 use profiles::{Holds, NewProfile, ProfileCredentials};
@@ -81,13 +82,15 @@ pub struct StateProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<String>,
 }
+/// The settings file of `refresh-credentials`, for the post step to delete with its cache.
+pub const STATE_REFRESH_SETTINGS: &str = "refresh_settings";
 
 /// Writes what the main step had for later steps: the region (and the blanks of
 /// `unset-current-credentials`) first, as the original exports them, then the credentials, the
 /// identity, the profile and the job summary. A failure leaves nothing written.
 pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
-    let session_token_in_env = std::env::var("AWS_SESSION_TOKEN").is_ok_and(|v| !v.is_empty());
-    let mut plan = Plan::new(config, session_token_in_env, &outcome.profiles);
+    let in_env = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
+    let mut plan = Plan::new(config, in_env, &outcome.profiles);
     if let Some(creds) = &outcome.credentials {
         plan.credentials(creds);
     }
@@ -227,7 +230,7 @@ impl<'c> Plan<'c> {
     /// exports them first.
     fn new(
         config: &'c Config,
-        session_token_in_env: bool,
+        in_env: impl Fn(&str) -> bool,
         extra: &'c [ProfileOutcome],
     ) -> Plan<'c> {
         let mut env = FileWrites::new(FileCommand::Env);
@@ -235,6 +238,13 @@ impl<'c> Plan<'c> {
             if config.unset_current_credentials {
                 for name in CREDENTIAL_VARIABLES {
                     env.set(name, "");
+                }
+            } else if config.refresh.is_some() {
+                // Keys in the environment would win over the renewing profile in every SDK.
+                for name in &CREDENTIAL_VARIABLES[..3] {
+                    if in_env(name) {
+                        env.set(name, "");
+                    }
                 }
             }
             env.set("AWS_DEFAULT_REGION", &config.region);
@@ -246,7 +256,7 @@ impl<'c> Plan<'c> {
         Plan {
             config,
             extra,
-            session_token_in_env,
+            session_token_in_env: in_env("AWS_SESSION_TOKEN"),
             env,
             outputs: FileWrites::new(FileCommand::Output),
             path: FileWrites::new(FileCommand::Path),
@@ -258,7 +268,8 @@ impl<'c> Plan<'c> {
     /// Masks the credentials and plans them as environment and outputs.
     fn credentials(&mut self, creds: &Credentials) {
         mask_credentials(creds);
-        if self.config.output_env_credentials {
+        // Renewing credentials reach later steps through the profile only.
+        if self.config.output_env_credentials && self.config.refresh.is_none() {
             self.env.set("AWS_ACCESS_KEY_ID", &creds.access_key_id);
             self.env
                 .set("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
@@ -305,6 +316,11 @@ impl<'c> Plan<'c> {
         }
         if self.config.output_env_credentials {
             self.env.set("AWS_PROFILE", &profile.name);
+            // A config file named only in this step's environment, for later steps to read.
+            if self.config.refresh.is_some() && std::env::var_os("AWS_CONFIG_FILE").is_some() {
+                self.env
+                    .set("AWS_CONFIG_FILE", &profile.files.config.to_string_lossy());
+            }
         }
     }
 
@@ -361,10 +377,9 @@ impl<'c> Plan<'c> {
                 planned.push((&profile.name, &profile.credentials, keep));
             }
         }
-
         // The post step removes what is written, so it does not outlive the job, and puts
         // back what it replaced: `aws-profile`'s under its own names, those of `profiles` as
-        // a list.
+        // a list; and deletes the settings and cache of a renewing profile.
         let mut state = FileWrites::new(FileCommand::State);
         let mut listed = Vec::new();
         for (index, (name, _, keep)) in planned.iter().enumerate() {
@@ -391,24 +406,61 @@ impl<'c> Plan<'c> {
             state.set(STATE_CREDENTIALS_FILE, &files.credentials.to_string_lossy());
             state.set(STATE_CONFIG_FILE, &files.config.to_string_lossy());
         }
+        let renewal = aws_profile.and_then(|_| Renewal::of(self.config));
+        let settings_file = renewal.as_ref().and_then(Renewal::settings_file);
+        if let Some(path) = settings_file {
+            state.set(STATE_REFRESH_SETTINGS, &path.to_string_lossy());
+        }
+
+        let writes = [self.env, self.outputs, state, self.path];
+        let written = commit(prepare(&writes)?)?;
+        // `aws-profile`'s profile renews itself with `refresh-credentials`: its settings (and
+        // the cache, seeded with these credentials) are saved first.
+        let renewing = match (&renewal, aws_profile) {
+            (Some(renewal), Some((_, creds))) => {
+                match refresh::prepare(self.config, creds, renewal) {
+                    Ok(lines) => Some(lines),
+                    Err(error) => {
+                        undo(&written);
+                        return Err(error);
+                    }
+                }
+            }
+            _ => None,
+        };
+        let renewing: Option<Vec<(&'static str, &str)>> = renewing
+            .as_ref()
+            .map(|lines| lines.iter().map(|(k, v)| (*k, v.as_str())).collect());
         let new: Vec<NewProfile<'_>> = planned
             .iter()
-            .map(|(name, creds, keep)| {
-                runner::info(&format!("Writing credentials to profile: {name}"));
+            .enumerate()
+            .map(|(index, (name, creds, keep))| {
+                let holds = match &renewing {
+                    Some(lines) if index == 0 => {
+                        runner::info(&format!(
+                            "Writing a profile that renews the credentials: {name}"
+                        ));
+                        Holds::Renewing(lines)
+                    }
+                    _ => {
+                        runner::info(&format!("Writing credentials to profile: {name}"));
+                        keys(creds)
+                    }
+                };
                 NewProfile {
                     name,
-                    holds: keys(creds),
+                    holds,
                     keep: keep.as_deref(),
                 }
             })
             .collect();
-
-        let writes = [self.env, self.outputs, state, self.path];
-        let written = commit(prepare(&writes)?)?;
         if let Some((files, overwrite)) = target {
             let result = profiles::write(files, &new, &self.config.region, overwrite);
             if let Err(error) = result {
                 undo(&written);
+                if let Some(path) = settings_file {
+                    refresh::delete(path);
+                }
                 return Err(error);
             }
         }

@@ -97,16 +97,20 @@ pub struct ProfileCredentials<'a> {
     pub session_token: Option<&'a str>,
 }
 
-/// What a profile holds in the credentials file.
+/// What a profile holds.
 #[derive(Debug, Clone, Copy)]
 pub enum Holds<'a> {
     /// Static keys, valid until they expire.
     Keys(ProfileCredentials<'a>),
+    /// Settings in the config file with which the SDKs renew the credentials themselves
+    /// (`credential_process`, or `role_arn` and `web_identity_token_file`); no keys in the
+    /// credentials file, where old ones would win over them.
+    Renewing(&'a [(&'static str, &'a str)]),
 }
 
 impl<'a> Holds<'a> {
-    /// The `key = value` pairs of its credentials-file section.
-    fn keys(&self) -> Vec<(&'static str, &'a str)> {
+    /// The `key = value` pairs of its credentials-file section; none takes the section out.
+    fn credential_keys(&self) -> Vec<(&'static str, &'a str)> {
         match self {
             Holds::Keys(creds) => {
                 let mut keys = vec![
@@ -118,7 +122,21 @@ impl<'a> Holds<'a> {
                 }
                 keys
             }
+            Holds::Renewing(_) => Vec::new(),
         }
+    }
+
+    /// The `key = value` pairs of its config-file section: its settings, then the region.
+    fn config_keys<'r>(&self, region: &'r str) -> Vec<(&'static str, &'r str)>
+    where
+        'a: 'r,
+    {
+        let mut keys = match self {
+            Holds::Keys(_) => Vec::new(),
+            Holds::Renewing(settings) => settings.to_vec(),
+        };
+        keys.push(("region", region));
+        keys
     }
 }
 
@@ -148,11 +166,11 @@ pub fn write(
 ) -> Result<(), Error> {
     let names: Vec<&str> = profiles.iter().map(|profile| profile.name).collect();
     let label = names.join(", ");
-    let config_keys = [("region", region)];
-    let mut credential_keys = Vec::with_capacity(profiles.len());
+    let mut keys = Vec::with_capacity(profiles.len());
     for profile in profiles {
-        let keys = profile.holds.keys();
-        for &(key, value) in keys.iter().chain(&config_keys) {
+        let credential_keys = profile.holds.credential_keys();
+        let config_keys = profile.holds.config_keys(region);
+        for &(key, value) in credential_keys.iter().chain(&config_keys) {
             if value.contains(['\n', '\r']) {
                 return Err(Error::ProfileValue {
                     profile: profile.name.to_owned(),
@@ -160,7 +178,7 @@ pub fn write(
                 });
             }
         }
-        credential_keys.push(keys);
+        keys.push((credential_keys, config_keys));
     }
 
     // Checked before the directories are made, then again once no other process can change
@@ -177,15 +195,24 @@ pub fn write(
         let mut content = target.content.clone().unwrap_or_default();
         for &kind in &target.kinds {
             for (index, profile) in profiles.iter().enumerate() {
+                let (credential_keys, config_keys) = &keys[index];
                 let keys: &[(&str, &str)] = match kind {
-                    FileKind::Credentials => &credential_keys[index],
-                    FileKind::Config => &config_keys,
+                    FileKind::Credentials => credential_keys,
+                    FileKind::Config => config_keys,
                 };
                 previous[index]
                     .of_mut(kind)
                     .extend(sections_of(&content, kind, profile.name));
-                content = set(&content, kind, profile.name, keys);
+                // A file given no keys has the profile's sections taken out instead.
+                content = match keys {
+                    [] => strip(&content, kind, profile.name),
+                    keys => set(&content, kind, profile.name, keys),
+                };
             }
+        }
+        if target.content.as_deref().unwrap_or_default() == content.as_slice() {
+            // Nothing to write (a missing file that gets no section stays missing).
+            continue;
         }
         changes.push(Changed {
             path: target.path,
@@ -613,6 +640,12 @@ fn io_error(profile: &str, action: &'static str, path: &Path, source: io::Error)
         path: path.display().to_string(),
         source,
     }
+}
+
+/// Replaces `target` atomically by a private (0600) file holding `content`, as the profile
+/// files are replaced.
+pub fn replace_private(target: &Path, content: &[u8]) -> io::Result<()> {
+    Staged::create(target, content)?.commit(content)
 }
 
 /// A file fully written (mode 0600) and synced beside its target, waiting to replace it; removed

@@ -174,7 +174,24 @@ pub fn warning(message: &str) {
 }
 
 pub fn error(message: &str) {
+    if QUIET.load(Ordering::Relaxed) {
+        // One plain line, which the program that ran us shows to its user.
+        let line = scrub(message).replace(['\r', '\n'], " ");
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        return;
+    }
     print_line(&format!("::error::{}", escape_data(&scrub(message))));
+}
+
+/// Set when stdout is not the runner's log but an answer to another program (the
+/// `credential-process` subcommand): nothing but that answer may go there.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// From now on no workflow command or log line is printed, and [`error`] writes one plain line
+/// to stderr instead: stdout belongs to the caller's answer. Secrets are still registered for
+/// [`scrub`].
+pub fn quiet() {
+    QUIET.store(true, Ordering::Relaxed);
 }
 
 /// Whether the runner asked for debug output.
@@ -250,6 +267,9 @@ pub fn to_stderr() {
 }
 
 fn print_line(line: &str) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     // A closed stream leaves nothing to report to; the exit code still tells the runner.
     if TO_STDERR.load(Ordering::Relaxed) {
         let mut out = std::io::stderr().lock();

@@ -17,5 +17,7 @@ mod named_profiles;
 mod oidc;
 mod profiles;
 mod proxy;
+#[cfg(unix)]
+mod refresh;
 mod support;
 mod tls;

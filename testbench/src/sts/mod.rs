@@ -312,6 +312,8 @@ struct State {
     /// When the requests of the last second arrived, for the rate limit.
     recent: VecDeque<Instant>,
     next_secrets: VecDeque<String>,
+    /// Sessions end this many seconds after they are issued, whatever their duration.
+    session_lifetime: Option<u32>,
     requests: Vec<StsRequest>,
     issued: Vec<IssuedCredentials>,
 }
@@ -446,6 +448,13 @@ impl StsStandIn {
         self.lock()
             .next_secrets
             .extend(secrets.iter().map(|s| s.to_string()));
+    }
+
+    /// Issues sessions that end `seconds` after they are issued from now on, whatever duration
+    /// was asked for (`None`: the duration asked for), so that a test sees credentials expire
+    /// and be renewed within seconds.
+    pub fn session_lifetime(&self, seconds: Option<u32>) {
+        self.lock().session_lifetime = seconds;
     }
 
     /// Every request so far.

@@ -94,7 +94,8 @@ pub fn issue(
     source: String,
 ) -> IssuedCredentials {
     let role_id = &state.roles[session.role_arn].role_id;
-    let expires_at = clock::now() + i64::from(session.duration);
+    let lifetime = state.session_lifetime.unwrap_or(session.duration);
+    let expires_at = clock::now() + i64::from(lifetime);
     IssuedCredentials {
         access_key_id: format!("ASIA{}", random::string(random::UPPER_ALPHANUMERIC, 16)),
         secret_access_key: state

@@ -1,0 +1,69 @@
+//! `aws-oidc-credentials credential-process SETTINGS_FILE`: what the profile that
+//! `refresh-credentials` writes runs whenever an SDK wants credentials. It prints the
+//! `credential_process` JSON on stdout and nothing else there; an error is one line on stderr,
+//! which the SDK shows, and exit code 1. Callers that start at once (a `make -j`, Terraform's
+//! providers) take turns on a lock around check-the-cache-then-renew, so that only the first
+//! renews and the others get its credentials from the cache.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::Settings;
+use super::cache::{self, ProcessCredentials};
+use crate::error::Error;
+use crate::export::lock::FileLock;
+use crate::{runner, step};
+
+pub fn main(args: &[OsString]) -> ExitCode {
+    // Stdout is the answer: no workflow command or log line goes there.
+    runner::quiet();
+    let answer = run(args).and_then(|creds| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", creds.to_json())
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::Renew(format!("could not print the credentials: {e}")))
+    });
+    match answer {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            runner::error(&format!("aws-oidc-credentials: {error}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[OsString]) -> Result<ProcessCredentials, Error> {
+    let [path] = args else {
+        return Err(Error::Renew(
+            "usage: aws-oidc-credentials credential-process SETTINGS_FILE, as the profile \
+             written by 'refresh-credentials' runs it"
+                .into(),
+        ));
+    };
+    let settings = Settings::load(Path::new(path))?;
+    let _lock = FileLock::acquire(&settings.cache).map_err(|e| {
+        Error::Renew(format!(
+            "could not lock the credentials' cache {}: {e}",
+            settings.cache.display()
+        ))
+    })?;
+    if let Some(cached) = cache::read_fresh(&settings.cache, cache::now(), settings.margin_seconds)
+    {
+        return Ok(cached);
+    }
+    let config = settings.config(|name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    let outcome = runtime.block_on(step::run(&config))?;
+    let creds = outcome
+        .credentials
+        .as_ref()
+        .and_then(ProcessCredentials::of)
+        .ok_or_else(|| Error::Renew("STS answered without a session token or expiry".into()))?;
+    cache::write(&settings.cache, &creds)?;
+    Ok(creds)
+}

@@ -1,0 +1,493 @@
+//! `refresh-credentials`: later steps get a profile whose `credential_process` renews the role's
+//! session, and real clients (boto3, the AWS CLI) configured only by what the step exported
+//! keep working across expiries.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use crate::support::{Bench, REGION, ROLE, assert_failed_with};
+use testbench::runner::Job;
+use testbench::sts::Fault;
+
+const PROFILE: &str = "aws-oidc-credentials";
+
+fn config_file(bench: &Bench) -> PathBuf {
+    bench.job.home().join(".aws").join("config")
+}
+
+/// The `credential_process` line of the profile in the config file.
+fn credential_process(bench: &Bench) -> String {
+    let config = fs::read_to_string(config_file(bench)).expect("the config file");
+    config
+        .lines()
+        .find_map(|line| line.strip_prefix("credential_process = "))
+        .unwrap_or_else(|| panic!("a credential_process line:\n{config}"))
+        .to_owned()
+}
+
+/// A command of a later `run:` step of the job with `id-token: write`.
+fn later_step(bench: &Bench, program: &str) -> Command {
+    let mut command = bench.job.command(program);
+    command
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", bench.github.request_url())
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            bench.github.request_token(),
+        );
+    command
+}
+
+/// Runs the profile's `credential_process` as the SDKs do, through the shell.
+fn run_credential_process(bench: &Bench) -> Output {
+    later_step(bench, "sh")
+        .args(["-c", &credential_process(bench)])
+        .output()
+        .expect("sh runs")
+}
+
+fn web_identity_calls(bench: &Bench) -> usize {
+    bench
+        .sts
+        .requests()
+        .iter()
+        .filter(|r| r.action == "AssumeRoleWithWebIdentity")
+        .count()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn later_steps_get_a_renewing_profile_instead_of_keys() {
+    let mut bench = Bench::new();
+    // An earlier step's keys would win over any profile: they are blanked.
+    bench.run(|s| s).assert_success();
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("output-credentials", "true")
+    });
+    result.assert_success();
+    assert_eq!(result.env["AWS_PROFILE"], PROFILE);
+    assert_eq!(result.env["AWS_REGION"], REGION);
+    assert_eq!(result.env["AWS_DEFAULT_REGION"], REGION);
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
+        assert_eq!(result.env[name], "", "{name} is blanked");
+    }
+    assert!(!result.env.contains_key("AWS_CONFIG_FILE"));
+    // output-credentials still gives the first credentials.
+    let first = bench.sts.issued_credentials().pop().unwrap();
+    assert_eq!(result.outputs["aws-access-key-id"], first.access_key_id);
+    assert_eq!(result.outputs["aws-expiration"], first.expiration);
+
+    let config = fs::read_to_string(config_file(&bench)).unwrap();
+    let line = credential_process(&bench);
+    assert_eq!(
+        config,
+        format!("[profile {PROFILE}]\ncredential_process = {line}\nregion = {REGION}\n")
+    );
+    assert!(line.contains("' credential-process '"), "{line}");
+    assert!(!bench.job.home().join(".aws/credentials").exists());
+    let settings = PathBuf::from(&result.state["refresh_settings"]);
+    assert!(settings.starts_with(bench.job.runner_temp()));
+    let text = fs::read_to_string(&settings).unwrap();
+    let mut secrets = bench.github.issued_tokens();
+    secrets.push(bench.github.request_token().to_owned());
+    secrets.extend([first.secret_access_key.clone(), first.session_token.clone()]);
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "no secret in {text}");
+    }
+    let cache: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cache = PathBuf::from(cache["cache"].as_str().unwrap());
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&settings), 0o600);
+        assert_eq!(mode(&cache), 0o600);
+        assert_eq!(mode(&config_file(&bench)), 0o600);
+    }
+
+    // The first caller gets the step's credentials from the cache: no STS call. Stdout holds
+    // the JSON and nothing else.
+    let calls = bench.sts.requests().len();
+    let output = run_credential_process(&bench);
+    assert!(output.status.success(), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert_eq!(json["Version"], 1);
+    assert_eq!(json["AccessKeyId"], first.access_key_id.as_str());
+    assert_eq!(json["SecretAccessKey"], first.secret_access_key.as_str());
+    assert_eq!(json["SessionToken"], first.session_token.as_str());
+    assert_eq!(json["Expiration"], first.expiration.as_str());
+    assert_eq!(bench.sts.requests().len(), calls);
+
+    // The post steps take out the profile, the settings and the cache, and blank AWS_PROFILE.
+    let posts = bench.finish();
+    let post = posts[0].result().expect("the post step ran");
+    post.assert_success();
+    assert_eq!(post.env["AWS_PROFILE"], "");
+    assert!(!config_file(&bench).exists());
+    assert!(!settings.exists() && !cache.exists());
+}
+
+#[test]
+fn aws_profile_names_the_profile_and_a_config_file_of_the_step_is_exported() {
+    let mut bench = Bench::new();
+    let config = bench.job.workspace().join("aws config");
+    fs::write(&config, "# ours\n[profile other]\nregion = eu-west-1\n").unwrap();
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("aws-profile", "long job")
+    });
+    assert_failed_with(&result, &["aws-profile", "whitespace"]);
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("aws-profile", "long-job")
+            .env("AWS_CONFIG_FILE", config.to_str().unwrap())
+    });
+    result.assert_success();
+    assert_eq!(result.env["AWS_PROFILE"], "long-job");
+    assert_eq!(result.env["AWS_CONFIG_FILE"], config.to_str().unwrap());
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(
+        text.starts_with("# ours\n[profile other]\nregion = eu-west-1\n\n[profile long-job]\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sources_that_cannot_renew_are_refused() {
+    let mut bench = Bench::new();
+    let keys = bench.sts.user("arn:aws:iam::111122223333:user/ci");
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("aws-access-key-id", &keys.access_key_id)
+            .with("aws-secret-access-key", &keys.secret_access_key)
+    });
+    assert_failed_with(
+        &result,
+        &[
+            "Input 'refresh-credentials'",
+            "GitHub OIDC",
+            "web-identity-token-file",
+            "Access keys",
+        ],
+    );
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("refresh-margin-seconds", "3600")
+    });
+    assert_failed_with(
+        &result,
+        &[
+            "Input 'refresh-margin-seconds'",
+            "less than the session's 3600",
+        ],
+    );
+    assert!(bench.sts.requests().is_empty());
+    assert!(!config_file(&bench).exists());
+}
+
+#[test]
+fn twenty_callers_at_once_make_one_sts_call() {
+    let mut bench = Bench::new();
+    // The step's credentials have less than the margin left: the first caller renews.
+    bench.sts.session_lifetime(Some(600));
+    bench
+        .run(|s| s.with("refresh-credentials", "true"))
+        .assert_success();
+    bench.sts.session_lifetime(None);
+    let before = web_identity_calls(&bench);
+    let line = credential_process(&bench);
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            later_step(&bench, "sh")
+                .args(["-c", &line])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let keys: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{output:?}");
+            let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            json["AccessKeyId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(web_identity_calls(&bench), before + 1);
+    let renewed = bench.sts.issued_credentials().pop().unwrap();
+    assert!(
+        keys.iter().all(|key| *key == renewed.access_key_id),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn a_renewal_that_fails_says_why_in_one_line_on_stderr() {
+    let mut bench = Bench::new();
+    bench.sts.session_lifetime(Some(600));
+    bench
+        .run(|s| s.with("refresh-credentials", "true"))
+        .assert_success();
+    bench.sts.fail_always(Fault::Error {
+        status: 403,
+        code: "AccessDenied".into(),
+        message: "Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
+    });
+    let output = run_credential_process(&bench);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("AccessDenied"), "{stderr}");
+    assert!(stderr.contains(ROLE), "{stderr}");
+    for jwt in bench.github.issued_tokens() {
+        assert!(
+            !stderr.contains(jwt.rsplit('.').next().unwrap()),
+            "{stderr}"
+        );
+    }
+
+    // Without the job's token request (a step of another job, or no id-token permission).
+    let output = bench
+        .job
+        .command("sh")
+        .args(["-c", &credential_process(&bench)])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("ACTIONS_ID_TOKEN_REQUEST_URL is not set"),
+        "{stderr}"
+    );
+}
+
+/// The interpreter of the AWS CLI on `PATH` (boto3 comes with it).
+fn python() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .find(|dir| dir.join(Job::AWS_CLI).is_file() && dir.join("python3").is_file())
+        .map(|dir| dir.join("python3"))
+        .expect("the AWS CLI and its python3 on PATH: scripts/test installs them into .venv")
+}
+
+/// Sessions of a few seconds, and a margin and SDK refresh windows shrunk to match; boto3 and
+/// the AWS CLI, configured only by what the step exported, make calls across more than three
+/// expiries at once. None fails, and the renewals follow the sessions, not the calls.
+#[cfg(unix)]
+#[test]
+fn boto3_and_the_aws_cli_keep_working_across_expiries() {
+    const LIFETIME: u64 = 10;
+    let mut bench = Bench::new();
+    bench.sts.session_lifetime(Some(LIFETIME as u32));
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("refresh-margin-seconds", "4")
+    });
+    result.assert_success();
+    assert!(
+        result.warnings[0].contains("'refresh-margin-seconds' is 4"),
+        "{:?}",
+        result.warnings
+    );
+
+    // botocore asks again once fewer than 4 s remain and refuses fewer than 2.
+    let site = bench.job.workspace().join("site");
+    fs::create_dir_all(&site).unwrap();
+    fs::write(
+        site.join("sitecustomize.py"),
+        "from botocore.credentials import RefreshableCredentials\n\
+         RefreshableCredentials._advisory_refresh_timeout = 4\n\
+         RefreshableCredentials._mandatory_refresh_timeout = 2\n",
+    )
+    .unwrap();
+    let script = bench.job.workspace().join("calls.py");
+    fs::write(
+        &script,
+        "import sys, time, boto3\n\
+         end = time.time() + float(sys.argv[1])\n\
+         client = boto3.session.Session().client('sts', endpoint_url=sys.argv[2])\n\
+         calls = 0\n\
+         while time.time() < end:\n\
+         \x20   client.get_caller_identity()\n\
+         \x20   calls += 1\n\
+         \x20   time.sleep(0.2)\n\
+         print(calls)\n",
+    )
+    .unwrap();
+    let seconds = 3 * LIFETIME + 4;
+    let endpoint = bench.sts.endpoint();
+    let start = Instant::now();
+    let before = web_identity_calls(&bench);
+    let with_site = |mut command: Command| {
+        command.env("PYTHONPATH", &site);
+        command
+    };
+    let spawn = |mut command: Command| {
+        command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 and sh run")
+    };
+    let mut boto3 = with_site(later_step(&bench, python().to_str().unwrap()));
+    boto3.arg(&script).arg(seconds.to_string()).arg(&endpoint);
+    let cli_loop = format!(
+        "end=$(( $(date +%s) + {seconds} )); n=0; \
+         while [ \"$(date +%s)\" -lt $end ]; do \
+         {} sts get-caller-identity --endpoint-url {endpoint} --output text >/dev/null || exit 1; \
+         n=$((n+1)); done; echo $n",
+        Job::AWS_CLI
+    );
+    let mut cli = with_site(later_step(&bench, "sh"));
+    cli.args(["-c", &cli_loop]);
+    let (boto3, cli) = (spawn(boto3), spawn(cli));
+    let calls = |child: std::process::Child, name: &str| -> usize {
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{name} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout.trim().parse().unwrap()
+    };
+    let calls = calls(boto3, "boto3") + calls(cli, "the AWS CLI");
+    let elapsed = start.elapsed();
+    let renewals = web_identity_calls(&bench) - before;
+    let lifetimes = elapsed.as_secs_f64() / LIFETIME as f64;
+    assert!(lifetimes >= 3.0, "{elapsed:?}");
+    // Each session is renewed once, near its end: more than three times across three
+    // lifetimes, at most twice a lifetime, and far fewer times than the calls made.
+    assert!(renewals >= 3, "{renewals} renewals in {elapsed:?}");
+    assert!(
+        renewals as f64 <= 2.0 * lifetimes.ceil(),
+        "{renewals} renewals in {lifetimes:.1} lifetimes"
+    );
+    assert!(calls >= 3 * renewals, "{calls} calls, {renewals} renewals");
+    let identity_calls: Vec<_> = bench
+        .sts
+        .requests()
+        .into_iter()
+        .filter(|r| r.action == "GetCallerIdentity")
+        .collect();
+    assert_eq!(identity_calls.len(), calls);
+    assert!(identity_calls.iter().all(|r| r.outcome == "OK"));
+}
+
+#[test]
+fn a_token_file_profile_is_renewed_by_the_sdks_themselves() {
+    let mut bench = Bench::new();
+    let token = bench.github.mint("sts.amazonaws.com");
+    let file = bench.job.workspace().join("token");
+    fs::write(&file, &token).unwrap();
+    let endpoint = bench.sts.endpoint();
+    // STS named the way the SDKs read it too, rather than by `sts-endpoint`.
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("web-identity-token-file", "token")
+            .with("sts-endpoint", "")
+            .env("AWS_ENDPOINT_URL_STS", &endpoint)
+    });
+    result.assert_success();
+    assert!(!result.state.contains_key("refresh_settings"));
+    assert_eq!(
+        fs::read_to_string(config_file(&bench)).unwrap(),
+        format!(
+            "[profile {PROFILE}]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\n\
+             role_session_name = GitHubActions\nregion = {REGION}\n",
+            file.display()
+        )
+    );
+    let output = bench
+        .job
+        .command(Job::AWS_CLI)
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .env("AWS_ENDPOINT_URL_STS", &endpoint)
+        .output()
+        .expect("the AWS CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        identity["Arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":assumed-role/deploy/GitHubActions"),
+        "{identity}"
+    );
+    assert_eq!(web_identity_calls(&bench), 2, "the CLI assumed the role");
+
+    // With `sts-endpoint`, which the SDKs would not use, the profile runs credential-process,
+    // which reads the token file again (the step's session is within the margin).
+    bench.sts.session_lifetime(Some(600));
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("web-identity-token-file", "token")
+    });
+    result.assert_success();
+    assert!(result.state.contains_key("refresh_settings"));
+    let output = run_credential_process(&bench);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(web_identity_calls(&bench), 4);
+    let last = bench.sts.requests().pop().unwrap();
+    assert_eq!(last.params["WebIdentityToken"], token);
+    assert!(bench.github.requests().is_empty());
+}
+
+#[test]
+fn a_second_renewing_step_replaces_the_profile_and_the_post_steps_undo_both() {
+    let mut bench = Bench::new();
+    let first = bench.run(|s| s.with("refresh-credentials", "true"));
+    first.assert_success();
+    let first_line = credential_process(&bench);
+    let second = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .with("role-session-name", "second")
+    });
+    second.assert_success();
+    let second_line = credential_process(&bench);
+    assert_ne!(first_line, second_line);
+    assert_eq!(
+        fs::read_to_string(config_file(&bench))
+            .unwrap()
+            .matches("[profile aws-oidc-credentials]")
+            .count(),
+        1
+    );
+
+    // The last step's post step runs first: it puts back the first step's profile, which the
+    // first step's post step then removes.
+    let posts = bench.finish();
+    let logs: Vec<&str> = posts
+        .iter()
+        .map(|post| post.result().expect("a post step ran").log())
+        .collect();
+    assert!(
+        logs[0].contains("Put back the AWS profile 'aws-oidc-credentials' this job replaced"),
+        "{}",
+        logs[0]
+    );
+    assert!(
+        logs[1].contains("Removed the AWS profile 'aws-oidc-credentials' this job wrote"),
+        "{}",
+        logs[1]
+    );
+    assert!(!config_file(&bench).exists());
+    for step in [&first, &second] {
+        assert!(!Path::new(&step.state["refresh_settings"]).exists());
+    }
+}
