@@ -2,8 +2,14 @@
 //
 // The action's work is done by a native Rust binary; this file only finds the
 // binary built for the runner's platform and runs it with the step's
-// environment and standard streams, then ends the way the binary ended (same
-// exit code, or same signal). Node built-ins only: nothing to install.
+// environment and standard streams. Node built-ins only: nothing to install.
+//
+// Where node has `process.execve` and allows it (node 24 on Linux and macOS,
+// the runner's node for node24 actions), the binary replaces this node
+// process: no second process, no parent waiting, and the exit code and
+// signals are the binary's own. Elsewhere (Windows, older node, worker
+// threads, node's permission model) the binary is spawned and this process
+// ends the way the binary ended (same exit code, or same signal).
 //
 // Windows on Arm runs the x64 binary under the system's x64 emulation. 32-bit
 // platforms (ARM32 Linux, 32-bit Windows) have no binary and get a clear error.
@@ -45,8 +51,24 @@ function fail(message) {
   process.exitCode = 1;
 }
 
-// Runs the binary with `args`; `platform`, `arch` and `actionDir` are for tests.
-function run(args = [], { platform = process.platform, arch = process.arch, actionDir = ACTION_DIR } = {}) {
+// `process.execve` where node has it and allows it, else null: not on Windows,
+// not in a worker thread, not under the permission model unless it allows
+// child processes.
+function availableExecve(platform = process.platform) {
+  if (typeof process.execve !== 'function' || platform === 'win32') return null;
+  if (process.permission && !process.permission.has('child')) return null;
+  if (!require('node:worker_threads').isMainThread) return null;
+  return process.execve;
+}
+
+// Runs the binary with `args`. `platform`, `arch` and `actionDir` are for
+// tests, and `execve` (null: spawn the binary as on a node without it).
+function run(args = [], {
+  platform = process.platform,
+  arch = process.arch,
+  actionDir = ACTION_DIR,
+  execve = availableExecve(platform),
+} = {}) {
   const { target, candidates } = binaryFor(platform, arch, actionDir);
   const binary = candidates.find((file) => fs.existsSync(file));
   if (!binary) {
@@ -55,7 +77,50 @@ function run(args = [], { platform = process.platform, arch = process.arch, acti
     return;
   }
 
-  start(binary, args, true);
+  if (execve) {
+    exec(execve, binary, args);
+  } else {
+    start(binary, args, true);
+  }
+}
+
+// Replaces this process with the binary. In node 24 a failed exec aborts the
+// process instead of throwing, so the binary must be known to be executable
+// first; a binary found without its execute bit (a copy that lost its mode)
+// is made executable once. Nothing is written to stdout or stderr before the
+// exec: the binary inherits the streams untouched.
+function exec(execve, binary, args) {
+  let code = accessError(binary);
+  if (code === 'EACCES') {
+    const chmodError = makeExecutable(binary);
+    if (chmodError !== null) {
+      fail(`${NAME}: cannot run ${binary}: EACCES, and cannot make it executable: ${chmodError}`);
+      return;
+    }
+    code = accessError(binary);
+  }
+  if (code !== null) {
+    fail(`${NAME}: cannot run ${binary}: ${code}`);
+    return;
+  }
+  // argv[0] is the binary itself; the binary's own arguments follow it.
+  try {
+    execve(binary, [binary, ...args], process.env);
+  } catch {
+    // Refused before exec (a node where a failed exec throws, or one that
+    // forbids it here): spawn the binary instead.
+    start(binary, args, true);
+  }
+}
+
+// Whether the binary may be executed: null, or the error code of access(2).
+function accessError(binary) {
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+    return null;
+  } catch (err) {
+    return err.code || err.message;
+  }
 }
 
 // Adds the execute bits where the read bits are (0644 becomes 0755); returns
@@ -73,10 +138,13 @@ function makeExecutable(binary) {
 // Spawns the binary. A binary found without its execute bit (EACCES: a copy
 // that lost its mode) is made executable once and started again.
 function start(binary, args, mayRetry) {
-  const child = spawn(binary, args, { stdio: 'inherit', windowsHide: true });
-  const forward = (signal) => child.kill(signal);
+  // Listening before the spawn: a signal that comes as soon as the binary has
+  // started still reaches it instead of ending this process alone.
+  let child = null;
+  const forward = (signal) => child && child.kill(signal);
   const forwarded = ['SIGINT', 'SIGTERM'];
   for (const signal of forwarded) process.on(signal, forward);
+  child = spawn(binary, args, { stdio: 'inherit', windowsHide: true });
   const stopForwarding = () => forwarded.forEach((signal) => process.removeListener(signal, forward));
 
   child.on('error', (err) => {
@@ -105,4 +173,4 @@ function start(binary, args, mayRetry) {
   });
 }
 
-module.exports = { binaryFor, run };
+module.exports = { availableExecve, binaryFor, run };

@@ -1,4 +1,5 @@
-// Tests for the node launcher in dist/ (run with `node --test test/`).
+// Tests for the node launcher in dist/ (run with `node --test test/`, on node 24
+// as the runner: both the exec path and the spawn fallback are tested).
 // Each test copies the launcher into a fresh temporary action directory and
 // puts a small shell script where the binary would be.
 'use strict';
@@ -43,12 +44,34 @@ function shippedPath() {
   return path.join('dist', 'bin', target, exe);
 }
 
-function launch(dir, step = 'main', env = {}) {
-  return spawnSync(process.execPath, [path.join(dir, 'dist', `${step}.js`)], {
+// Node's arguments to run the step's script the way the runner does.
+// `spawnOnly` runs it as on a node without `process.execve` (older node,
+// Windows): the binary is spawned.
+function launchArgv(dir, step, { spawnOnly = false } = {}) {
+  if (!spawnOnly) return [path.join(dir, 'dist', `${step}.js`)];
+  const args = step === 'post' ? ['post'] : [];
+  return ['-e', `require(${JSON.stringify(path.join(dir, 'dist', 'launch.js'))})` +
+    `.run(${JSON.stringify(args)}, { execve: null })`];
+}
+
+function launch(dir, step = 'main', env = {}, options = {}) {
+  return spawnSync(process.execPath, launchArgv(dir, step, options), {
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
   });
 }
+
+// Both ways of starting the binary, for tests that hold for both.
+const WAYS = [
+  ['exec', { spawnOnly: false }],
+  ['spawn', { spawnOnly: true }],
+];
+const execOnly = {
+  skip: (process.platform === 'win32' && 'fake binaries are shell scripts') ||
+    (typeof process.execve !== 'function' && 'this node has no process.execve'),
+};
 
 test('maps node platforms and architectures to binary directories', () => {
   const dir = path.join('/', 'action');
@@ -123,96 +146,174 @@ test('Windows on Arm runs the windows-x64 binary', (t) => {
   assert.equal(candidates[0], shipped);
 });
 
-test('runs the shipped binary with the environment; exit code 0', posixOnly, (t) => {
-  const dir = actionDir(t);
-  fakeBinary(dir, shippedPath(), 'echo "shipped args=[$*] greeting=$GREETING"');
-  const result = launch(dir, 'main', { GREETING: 'hello' });
-  assert.equal(result.stdout, 'shipped args=[] greeting=hello\n');
-  assert.equal(result.status, 0);
+test('process.execve is used only where node allows it', () => {
+  const { availableExecve } = require(path.join(DIST, 'launch.js'));
+  assert.equal(availableExecve('win32'), null);
+  const probe = (nodeArgs, code) =>
+    spawnSync(process.execPath, [...nodeArgs, '-e', code], { encoding: 'utf8', timeout: 30_000 });
+  const launcher = JSON.stringify(path.join(DIST, 'launch.js'));
+  const kind = `console.log(typeof require(${launcher}).availableExecve())`;
+  if (typeof process.execve === 'function' && process.platform !== 'win32') {
+    assert.equal(probe([], kind).stdout, 'function\n');
+  }
+  // Not in a worker thread.
+  const inWorker = `const { Worker } = require('node:worker_threads');` +
+    `new Worker(${JSON.stringify(kind)}, { eval: true })`;
+  assert.equal(probe([], inWorker).stdout, 'object\n');
+  // Not under the permission model, unless it allows child processes.
+  if (Number(process.versions.node.split('.')[0]) >= 22) {
+    const readAll = `--allow-fs-read=${path.parse(DIST).root}*`;
+    assert.equal(probe(['--permission', readAll], kind).stdout, 'object\n');
+  }
 });
 
-test('the post step passes `post` to the binary', posixOnly, (t) => {
+for (const [way, options] of WAYS) {
+  const only = way === 'exec' ? execOnly : posixOnly;
+
+  test(`${way}: runs the shipped binary with the environment; exit code 0`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, shippedPath(), 'echo "shipped args=[$*] greeting=$GREETING"');
+    const result = launch(dir, 'main', { GREETING: 'hello' }, options);
+    assert.equal(result.stdout, 'shipped args=[] greeting=hello\n');
+    assert.equal(result.stderr, '');
+    assert.equal(result.status, 0);
+  });
+
+  test(`${way}: the post step passes \`post\` to the binary`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, shippedPath(), 'echo "args=[$*] argc=$#"');
+    const result = launch(dir, 'post', {}, options);
+    assert.equal(result.stdout, 'args=[post] argc=1\n');
+    assert.equal(result.status, 0);
+  });
+
+  test(`${way}: falls back to target/release in a source checkout`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, path.join('target', 'release', 'aws-oidc-credentials'), 'echo source build');
+    const result = launch(dir, 'main', {}, options);
+    assert.equal(result.stdout, 'source build\n');
+    assert.equal(result.status, 0);
+  });
+
+  test(`${way}: prefers the shipped binary over a source build`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, shippedPath(), 'echo shipped');
+    fakeBinary(dir, path.join('target', 'release', 'aws-oidc-credentials'), 'echo source build');
+    assert.equal(launch(dir, 'main', {}, options).stdout, 'shipped\n');
+  });
+
+  test(`${way}: passes the binary's exit code through`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, shippedPath(), 'echo failing >&2; exit 3');
+    const result = launch(dir, 'main', {}, options);
+    assert.equal(result.status, 3);
+    assert.equal(result.stderr, 'failing\n');
+  });
+
+  test(`${way}: ends by the signal that ended the binary`, only, (t) => {
+    const dir = actionDir(t);
+    fakeBinary(dir, shippedPath(), 'kill -TERM $$');
+    const result = launch(dir, 'main', {}, options);
+    assert.equal(result.signal, 'SIGTERM', `status ${result.status}, stderr ${result.stderr}`);
+  });
+
+  test(`${way}: a binary without its execute bit is made executable once and run`, only, (t) => {
+    const dir = actionDir(t);
+    const binary = fakeBinary(dir, shippedPath(), 'echo "ran args=[$*]"', 0o644);
+    const result = launch(dir, 'post', {}, options);
+    assert.equal(result.stdout, 'ran args=[post]\n');
+    assert.equal(result.stderr, '');
+    assert.equal(result.status, 0);
+    assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
+  });
+
+  test(`${way}: a SIGTERM to the step reaches the binary, whose exit code ends the step`, only, async (t) => {
+    const dir = actionDir(t);
+    const pidFile = path.join(dir, 'binary.pid');
+    fakeBinary(
+      dir,
+      shippedPath(),
+      `echo $$ > '${pidFile}'\n` +
+        'trap \'echo "got TERM"; exit 7\' TERM\necho ready\nwhile :; do sleep 0.05; done',
+    );
+    const child = spawn(process.execPath, launchArgv(dir, 'main', options), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // Whatever happens, nothing is left running: the launcher, and the binary
+    // (the same process when exec'd).
+    t.after(() => {
+      const binaryPid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : 0;
+      for (const pid of [child.pid, binaryPid]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    });
+    await expectTermHandled(child);
+  });
+}
+
+// Sends SIGTERM to the launcher once the binary says `ready`; expects the
+// binary's trap to run and its exit code 7 to become the launcher's. Bounded:
+// fails after 20 s instead of hanging.
+async function expectTermHandled(child) {
+  let stdout = '';
+  let timer;
+  const ended = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const timedOut = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('timed out'), 20_000);
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout === 'ready\n') child.kill('SIGTERM');
+  });
+  const outcome = await Promise.race([ended, timedOut]);
+  clearTimeout(timer);
+  assert.notEqual(outcome, 'timed out', `no exit within 20 s; stdout so far: ${JSON.stringify(stdout)}`);
+  // The binary's last output may still be in the pipe when `exit` comes.
+  if (!child.stdout.readableEnded) await new Promise((resolve) => child.stdout.on('close', resolve));
+  assert.equal(stdout, 'ready\ngot TERM\n');
+  assert.deepEqual(outcome, { code: 7, signal: null });
+}
+
+test('exec: the binary replaces the launcher (same process id)', execOnly, (t) => {
   const dir = actionDir(t);
-  fakeBinary(dir, shippedPath(), 'echo "args=[$*]"');
+  fakeBinary(dir, shippedPath(), 'echo "pid=$$"');
+  const result = launch(dir);
+  assert.equal(result.status, 0);
+  assert.equal(result.stdout, `pid=${result.pid}\n`);
+});
+
+test('exec: a binary made executable also replaces the launcher', execOnly, (t) => {
+  const dir = actionDir(t);
+  fakeBinary(dir, shippedPath(), 'echo "pid=$$ args=[$*]"', 0o644);
   const result = launch(dir, 'post');
-  assert.equal(result.stdout, 'args=[post]\n');
-  assert.equal(result.status, 0);
-});
-
-test('falls back to target/release in a source checkout', posixOnly, (t) => {
-  const dir = actionDir(t);
-  fakeBinary(dir, path.join('target', 'release', 'aws-oidc-credentials'), 'echo source build');
-  const result = launch(dir);
-  assert.equal(result.stdout, 'source build\n');
-  assert.equal(result.status, 0);
-});
-
-test('prefers the shipped binary over a source build', posixOnly, (t) => {
-  const dir = actionDir(t);
-  fakeBinary(dir, shippedPath(), 'echo shipped');
-  fakeBinary(dir, path.join('target', 'release', 'aws-oidc-credentials'), 'echo source build');
-  assert.equal(launch(dir).stdout, 'shipped\n');
-});
-
-test("passes the binary's exit code through", posixOnly, (t) => {
-  const dir = actionDir(t);
-  fakeBinary(dir, shippedPath(), 'echo failing >&2; exit 3');
-  const result = launch(dir);
-  assert.equal(result.status, 3);
-  assert.equal(result.stderr, 'failing\n');
-});
-
-test('ends by the signal that ended the binary', posixOnly, (t) => {
-  const dir = actionDir(t);
-  fakeBinary(dir, shippedPath(), 'kill -TERM $$');
-  const result = launch(dir);
-  assert.ok(
-    result.signal === 'SIGTERM' || result.status === 143,
-    `expected SIGTERM or exit code 143, got signal ${result.signal}, status ${result.status}`,
-  );
-});
-
-test('a binary without its execute bit is made executable once and run', posixOnly, (t) => {
-  const dir = actionDir(t);
-  const binary = fakeBinary(dir, shippedPath(), 'echo "ran args=[$*]"', 0o644);
-  const result = launch(dir, 'post');
-  assert.equal(result.stdout, 'ran args=[post]\n');
+  assert.equal(result.stdout, `pid=${result.pid} args=[post]\n`);
   assert.equal(result.stderr, '');
-  assert.equal(result.status, 0);
-  assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
 });
 
-test('a binary that still cannot be executed gives one error line naming it', posixOnly, (t) => {
+test('spawn: without process.execve the binary runs as a child process', posixOnly, (t) => {
+  const dir = actionDir(t);
+  fakeBinary(dir, shippedPath(), 'echo "pid=$$ parent=$PPID"');
+  const result = launch(dir, 'main', {}, { spawnOnly: true });
+  assert.equal(result.status, 0);
+  const [, pid, parent] = result.stdout.match(/^pid=(\d+) parent=(\d+)\n$/);
+  assert.notEqual(Number(pid), result.pid);
+  assert.equal(Number(parent), result.pid);
+});
+
+test('spawn: a binary that still cannot be executed gives one error line naming it', posixOnly, (t) => {
   const dir = actionDir(t);
   // Executable itself, but its interpreter is not: exec fails with EACCES every time.
   const interpreter = fakeBinary(dir, 'interpreter', 'exit 0', 0o644);
   const binary = path.join(dir, shippedPath());
   fs.mkdirSync(path.dirname(binary), { recursive: true });
   fs.writeFileSync(binary, `#!${interpreter}\n`, { mode: 0o755 });
-  const result = launch(dir);
+  const result = launch(dir, 'main', {}, { spawnOnly: true });
   assert.equal(result.status, 1);
   assert.equal(result.stdout, `::error::aws-oidc-credentials: cannot run ${binary}: EACCES\n`);
   assert.equal(fs.statSync(interpreter).mode & 0o777, 0o644);
-});
-
-test('forwards SIGTERM to the binary and waits for it', posixOnly, async (t) => {
-  const dir = actionDir(t);
-  fakeBinary(
-    dir,
-    shippedPath(),
-    'trap \'echo "got TERM"; exit 7\' TERM\necho ready\nwhile :; do sleep 0.05; done',
-  );
-  const child = spawn(process.execPath, [path.join(dir, 'dist', 'main.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  const ended = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-    if (stdout === 'ready\n') child.kill('SIGTERM');
-  });
-  const { code, signal } = await ended;
-  assert.equal(stdout, 'ready\ngot TERM\n');
-  assert.deepEqual({ code, signal }, { code: 7, signal: null });
 });

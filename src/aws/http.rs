@@ -35,6 +35,9 @@ pub const USER_AGENT: &str = concat!("aws-oidc-credentials/", env!("CARGO_PKG_VE
 /// the step with its name. Proxy environment variables are not read here: `config` already
 /// folded them into `proxy`, so both requests follow the same rules.
 pub fn client(proxy: Option<&Proxy>) -> Result<reqwest::Client, Error> {
+    // rustls's cryptography is ring's (aws-lc-rs, reqwest's default, makes the binary about a
+    // megabyte larger). Installed once per process; a second call finds it there.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .no_proxy()
         .user_agent(USER_AGENT)

@@ -423,7 +423,7 @@ impl Config {
             Some(v) => Some(http_url(v).ok_or_else(|| {
                 Error::input(
                     "sts-endpoint",
-                    format!("must be an http:// or https:// URL, like https://sts.us-east-2.amazonaws.com, got '{v}'"),
+                    format!("must be an http:// or https:// URL, like https://sts.us-east-2.amazonaws.com, got '{v}'{}", idn_hint(v)),
                 )
             })?),
         };
@@ -433,7 +433,10 @@ impl Config {
             Some(v) => Some(Proxy::new(v, inputs.get("no-proxy")).ok_or_else(|| {
                 Error::input(
                     "http-proxy",
-                    format!("must be a proxy URL like http://proxy.example.com:3128, got '{v}'"),
+                    format!(
+                        "must be a proxy URL like http://proxy.example.com:3128, got '{v}'{}",
+                        idn_hint(v)
+                    ),
                 )
             })?),
         };
@@ -951,6 +954,16 @@ fn is_policy_arn(s: &str) -> bool {
         })
 }
 
+/// For a URL refused with non-ASCII text in it: host names are read in ASCII only (the binary
+/// carries no tables for internationalised domain names).
+fn idn_hint(url: &str) -> &'static str {
+    if url.is_ascii() {
+        ""
+    } else {
+        " (an international host name must be given in its ASCII xn-- form)"
+    }
+}
+
 /// An absolute http(s) URL with a host, normalised.
 fn http_url(s: &str) -> Option<String> {
     let url = reqwest::Url::parse(s).ok()?;
@@ -1366,6 +1379,27 @@ mod tests {
         assert!(error(&[("INPUT_HTTP-PROXY", "socks5://x:1")]).starts_with("Input 'http-proxy'"));
         let c = config(&[("INPUT_STS-ENDPOINT", "http://127.0.0.1:9/")]).unwrap();
         assert_eq!(c.sts_endpoint.as_deref(), Some("http://127.0.0.1:9/"));
+    }
+
+    #[test]
+    fn international_host_names_are_given_in_their_ascii_form() {
+        let hint = "(an international host name must be given in its ASCII xn-- form)";
+        let e = error(&[("INPUT_STS-ENDPOINT", "https://bücher.example")]);
+        assert!(
+            e.starts_with("Input 'sts-endpoint'") && e.ends_with(hint),
+            "{e}"
+        );
+        let e = error(&[("INPUT_HTTP-PROXY", "http://bücher.example:3128")]);
+        assert!(
+            e.starts_with("Input 'http-proxy'") && e.ends_with(hint),
+            "{e}"
+        );
+        let c = config(&[("INPUT_STS-ENDPOINT", "https://xn--bcher-kva.example")]).unwrap();
+        assert_eq!(
+            c.sts_endpoint.as_deref(),
+            Some("https://xn--bcher-kva.example")
+        );
+        assert!(!error(&[("INPUT_STS-ENDPOINT", "ftp://x")]).contains(hint));
     }
 
     #[test]
