@@ -15,10 +15,10 @@
 // platforms (ARM32 Linux, 32-bit Windows) have no binary and get a clear error.
 'use strict';
 
+// Only what every run needs is loaded up front: the fallback's modules
+// (child_process, os) cost milliseconds of the step's start.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { constants } = require('node:os');
 
 const NAME = 'aws-oidc-credentials';
 const ACTION_DIR = path.join(__dirname, '..');
@@ -52,12 +52,12 @@ function fail(message) {
 }
 
 // `process.execve` where node has it and allows it, else null: not on Windows,
-// not in a worker thread, not under the permission model unless it allows
-// child processes.
+// not under the permission model unless it allows child processes. In a
+// worker thread it throws before doing anything, and `exec` falls back to
+// spawning (loading worker_threads to ask first would cost the step 5 ms).
 function availableExecve(platform = process.platform) {
   if (typeof process.execve !== 'function' || platform === 'win32') return null;
   if (process.permission && !process.permission.has('child')) return null;
-  if (!require('node:worker_threads').isMainThread) return null;
   return process.execve;
 }
 
@@ -144,6 +144,7 @@ function start(binary, args, mayRetry) {
   const forward = (signal) => child && child.kill(signal);
   const forwarded = ['SIGINT', 'SIGTERM'];
   for (const signal of forwarded) process.on(signal, forward);
+  const { spawn } = require('node:child_process');
   child = spawn(binary, args, { stdio: 'inherit', windowsHide: true });
   const stopForwarding = () => forwarded.forEach((signal) => process.removeListener(signal, forward));
 
@@ -168,7 +169,7 @@ function start(binary, args, mayRetry) {
     }
     // End the same way. A signal node ignores (SIGPIPE) or that cannot be
     // re-raised (Windows) leaves the shell-style code 128+n.
-    process.exitCode = 128 + (constants.signals[signal] || 0);
+    process.exitCode = 128 + (require('node:os').constants.signals[signal] || 0);
     if (process.platform !== 'win32') process.kill(process.pid, signal);
   });
 }

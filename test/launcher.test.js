@@ -156,15 +156,25 @@ test('process.execve is used only where node allows it', () => {
   if (typeof process.execve === 'function' && process.platform !== 'win32') {
     assert.equal(probe([], kind).stdout, 'function\n');
   }
-  // Not in a worker thread.
-  const inWorker = `const { Worker } = require('node:worker_threads');` +
-    `new Worker(${JSON.stringify(kind)}, { eval: true })`;
-  assert.equal(probe([], inWorker).stdout, 'object\n');
   // Not under the permission model, unless it allows child processes.
   if (Number(process.versions.node.split('.')[0]) >= 22) {
     const readAll = `--allow-fs-read=${path.parse(DIST).root}*`;
     assert.equal(probe(['--permission', readAll], kind).stdout, 'object\n');
   }
+});
+
+test('in a worker thread, where process.execve throws, the binary is spawned', execOnly, (t) => {
+  const dir = actionDir(t);
+  fakeBinary(dir, shippedPath(), 'echo "ran as $$"');
+  const worker = `const { Worker } = require('node:worker_threads');` +
+    `new Worker(${JSON.stringify(path.join(dir, 'dist', 'main.js'))})`;
+  const result = spawnSync(process.execPath, ['-e', worker], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  assert.match(result.stdout, /^ran as \d+\n$/);
+  assert.equal(result.status, 0);
 });
 
 for (const [way, options] of WAYS) {
