@@ -27,21 +27,10 @@ fn credential_process(bench: &Bench) -> String {
         .to_owned()
 }
 
-/// A command of a later `run:` step of the job with `id-token: write`.
-fn later_step(bench: &Bench, program: &str) -> Command {
-    let mut command = bench.job.command(program);
-    command
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", bench.github.request_url())
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-            bench.github.request_token(),
-        );
-    command
-}
-
 /// Runs the profile's `credential_process` as the SDKs do, through the shell.
 fn run_credential_process(bench: &Bench) -> Output {
-    later_step(bench, "sh")
+    bench
+        .later_step("sh")
         .args(["-c", &credential_process(bench)])
         .output()
         .expect("sh runs")
@@ -210,7 +199,8 @@ fn twenty_callers_at_once_make_one_sts_call() {
     let line = credential_process(&bench);
     let children: Vec<_> = (0..20)
         .map(|_| {
-            later_step(&bench, "sh")
+            bench
+                .later_step("sh")
                 .args(["-c", &line])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -344,7 +334,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
             .spawn()
             .expect("python3 and sh run")
     };
-    let mut boto3 = with_site(later_step(&bench, python().to_str().unwrap()));
+    let mut boto3 = with_site(bench.later_step(python().to_str().unwrap()));
     boto3.arg(&script).arg(seconds.to_string()).arg(&endpoint);
     let cli_loop = format!(
         "end=$(( $(date +%s) + {seconds} )); n=0; \
@@ -353,7 +343,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
          n=$((n+1)); done; echo $n",
         Job::AWS_CLI
     );
-    let mut cli = with_site(later_step(&bench, "sh"));
+    let mut cli = with_site(bench.later_step("sh"));
     cli.args(["-c", &cli_loop]);
     let (boto3, cli) = (spawn(boto3), spawn(cli));
     let calls = |child: std::process::Child, name: &str| -> usize {
