@@ -481,3 +481,49 @@ fn a_second_renewing_step_replaces_the_profile_and_the_post_steps_undo_both() {
         assert!(!Path::new(&step.state["refresh_settings"]).exists());
     }
 }
+
+/// A later step with `role-chaining` starts from the renewing profile: the job's environment
+/// holds `AWS_PROFILE` and blank keys, so the SDK's chain runs the profile's
+/// `credential_process`, which renews the session, and the role is assumed with it.
+#[test]
+fn a_later_step_chains_from_the_renewing_profile() {
+    const NEXT: &str = "arn:aws:iam::444455556666:role/next";
+    let mut bench = Bench::new();
+    bench
+        .sts
+        .role(NEXT)
+        .trust_principals(&["arn:aws:sts::111122223333:assumed-role/deploy/*"]);
+    // The step's session has less than the margin left: the chain's call renews it.
+    bench.sts.session_lifetime(Some(600));
+    bench
+        .run(|s| s.with("refresh-credentials", "true"))
+        .assert_success();
+    bench.sts.session_lifetime(None);
+    assert_eq!(bench.job.env()["AWS_PROFILE"], PROFILE);
+
+    let result = bench.run(|s| s.with("role-to-assume", NEXT).with("role-chaining", "true"));
+    result.assert_success();
+    assert_eq!(
+        web_identity_calls(&bench),
+        2,
+        "the profile renewed its session"
+    );
+    let issued = bench.sts.issued_credentials();
+    let renewed = &issued[1];
+    assert_eq!(renewed.role_arn, ROLE);
+    let requests = bench.sts.requests();
+    let assume = requests
+        .iter()
+        .find(|r| r.action == "AssumeRole")
+        .unwrap_or_else(|| panic!("an AssumeRole call: {requests:?}"));
+    assert_eq!(assume.params["RoleArn"], NEXT);
+    assert_eq!(
+        assume.caller_access_key.as_deref(),
+        Some(renewed.access_key_id.as_str()),
+        "signed with the renewed credentials"
+    );
+    assert_eq!(assume.outcome, "OK");
+    let chained = issued.last().unwrap();
+    assert_eq!(chained.role_arn, NEXT);
+    assert_eq!(result.env["AWS_ACCESS_KEY_ID"], chained.access_key_id);
+}
