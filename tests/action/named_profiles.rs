@@ -636,3 +636,51 @@ fn with_refresh_credentials_a_failure_leaves_no_settings_behind() {
     assert_nothing_written(&bench, &result);
     assert_eq!(files_of_ours(&temp), Vec::<String>::new());
 }
+
+#[test]
+fn with_refresh_credentials_a_token_file_gives_profiles_the_sdks_renew() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    let token = bench.github.mint("sts.amazonaws.com");
+    let file = bench.job.workspace().join("token");
+    fs::write(&file, &token).unwrap();
+    let endpoint = bench.sts.endpoint();
+    // STS named the way the SDKs read it, so that no setting needs this binary.
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("web-identity-token-file", "token")
+            .with("sts-endpoint", "")
+            .with("profiles", &format!("dev={DEV}\nprod={PROD}"))
+            .with("refresh-credentials", "true")
+            .env("AWS_ENDPOINT_URL_STS", &endpoint)
+    });
+    result.assert_success();
+    assert_eq!(
+        result.state["profiles"], r#"[{"name":"dev"},{"name":"prod"}]"#,
+        "no settings file"
+    );
+    let (credentials, config) = aws_files(&bench);
+    assert!(!credentials.exists());
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        [("dev", DEV), ("prod", PROD)]
+            .map(|(name, role)| format!(
+                "[profile {name}]\nrole_arn = {role}\nweb_identity_token_file = {}\n\
+                 role_session_name = GitHubActions\nregion = {REGION}\n",
+                file.display()
+            ))
+            .join("\n")
+    );
+    let output = bench
+        .job
+        .command(Job::AWS_CLI)
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .args(["--profile", "prod"])
+        .env("AWS_ENDPOINT_URL_STS", &endpoint)
+        .output()
+        .expect("the AWS CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(identity["Arn"], session_arn(PROD, "GitHubActions"));
+    assert_eq!(bench.sts.requests().len(), 4, "the CLI assumed prod's role");
+}
