@@ -1,5 +1,6 @@
-//! Credentials that renew themselves (`refresh-credentials`). The main step leaves two files
-//! under `RUNNER_TEMP`: the [`Settings`] (JSON, 0600, nothing secret: the job's token request
+//! Credentials that renew themselves (`refresh-credentials`), for `role-to-assume`'s profile
+//! and each of `profiles`. For each such profile the main step leaves two files under
+//! `RUNNER_TEMP`: the [`Settings`] (JSON, 0600, nothing secret: the job's token request
 //! comes from the environment of the later step) and the [`cache`] of the credentials last had,
 //! seeded with the step's own; and a profile whose `credential_process` runs this binary's
 //! `credential-process` subcommand ([`process`]) with the settings file. The subcommand answers

@@ -581,6 +581,10 @@ fn with_refresh_credentials_each_profile_renews_its_own_role() {
     let posts = bench.finish();
     let post = posts[0].result().expect("the post step ran");
     post.assert_success();
+    assert!(
+        !post.env.contains_key("AWS_PROFILE"),
+        "no AWS_PROFILE was exported, none is blanked"
+    );
     assert!(!config.exists() && !credentials.exists());
     for file in &ours {
         assert!(!file.exists(), "{} is deleted", file.display());
