@@ -299,43 +299,6 @@ impl Config {
                 .ok_or(Error::RunnerEnv("RUNNER_TEMP")),
         };
 
-        let refresh = match refresh_credentials {
-            false => None,
-            true => Some(refresh(inputs, &env, &source, role.as_ref())?),
-        };
-        if let Some(r) = refresh
-            .as_ref()
-            .filter(|r| r.margin.as_secs() < DEFAULT_REFRESH_MARGIN)
-        {
-            warnings.push(format!(
-                "'refresh-margin-seconds' is {}: the AWS CLI and boto3 ask for new credentials \
-                 once fewer than 900 seconds remain and refuse credentials with fewer than 600 \
-                 left, so with a margin below 600 they fail near the end of each session \
-                 (unless their own refresh windows are made as small)",
-                r.margin.as_secs()
-            ));
-        }
-        let profile = match profile_name {
-            // Our own profile: replaced if an earlier step wrote it, and put back after.
-            None if refresh.is_some() => Some(Profile {
-                name: REFRESH_PROFILE.to_owned(),
-                overwrite: true,
-                files: ProfileFiles::locate(env)?,
-                keep_in: refresh.as_ref().map(|r| r.dir.clone()),
-            }),
-            None => None,
-            Some(name) => {
-                profiles::check_name(name).map_err(|problem| {
-                    Error::input("aws-profile", format!("{problem}, got '{name}'"))
-                })?;
-                Some(Profile {
-                    name: name.to_owned(),
-                    overwrite: overwrite_profile,
-                    files: ProfileFiles::locate(env)?,
-                    keep_in: keep_in()?,
-                })
-            }
-        };
         let profiles = match inputs.get("profiles") {
             None => None,
             Some(text) => {
@@ -350,6 +313,53 @@ impl Config {
                 }
                 Some(Profiles {
                     roles,
+                    overwrite: overwrite_profile,
+                    files: ProfileFiles::locate(env)?,
+                    keep_in: keep_in()?,
+                })
+            }
+        };
+        let refresh = match refresh_credentials {
+            false => None,
+            // The roles of `profiles` share the session settings of `role-to-assume`.
+            true => Some(refresh(
+                inputs,
+                &env,
+                &source,
+                role.as_ref().or(profiles
+                    .as_ref()
+                    .and_then(|p| p.roles.first())
+                    .map(|p| &p.role)),
+            )?),
+        };
+        if let Some(r) = refresh
+            .as_ref()
+            .filter(|r| r.margin.as_secs() < DEFAULT_REFRESH_MARGIN)
+        {
+            warnings.push(format!(
+                "'refresh-margin-seconds' is {}: the AWS CLI and boto3 ask for new credentials \
+                 once fewer than 900 seconds remain and refuse credentials with fewer than 600 \
+                 left, so with a margin below 600 they fail near the end of each session \
+                 (unless their own refresh windows are made as small)",
+                r.margin.as_secs()
+            ));
+        }
+        let profile = match profile_name {
+            // Our own profile for `role-to-assume`: replaced if an earlier step wrote it, and put
+            // back after.
+            None if refresh.is_some() && role.is_some() => Some(Profile {
+                name: REFRESH_PROFILE.to_owned(),
+                overwrite: true,
+                files: ProfileFiles::locate(env)?,
+                keep_in: refresh.as_ref().map(|r| r.dir.clone()),
+            }),
+            None => None,
+            Some(name) => {
+                profiles::check_name(name).map_err(|problem| {
+                    Error::input("aws-profile", format!("{problem}, got '{name}'"))
+                })?;
+                Some(Profile {
+                    name: name.to_owned(),
                     overwrite: overwrite_profile,
                     files: ProfileFiles::locate(env)?,
                     keep_in: keep_in()?,
@@ -506,9 +516,9 @@ fn refresh(
         return Err(Error::input(
             "refresh-credentials",
             "works with GitHub OIDC (permissions: id-token: write) and 'web-identity-token-file' \
-             with 'role-to-assume': later steps renew the role's session with a new token. \
-             Access keys, 'role-chaining' and the runner's own credentials cannot; set it to \
-             false with those",
+             with 'role-to-assume' or 'profiles': later steps renew the roles' sessions with a \
+             new token. Access keys, 'role-chaining' and the runner's own credentials cannot; \
+             set it to false with those",
         ));
     };
     let margin = match inputs.get("refresh-margin-seconds") {
@@ -1122,6 +1132,63 @@ mod tests {
         .unwrap();
         assert!(c.refresh.is_some());
         assert!(error(&[("INPUT_REFRESH-CREDENTIALS", "yes")]).contains("refresh-credentials"));
+    }
+
+    #[test]
+    fn refresh_credentials_renews_the_roles_of_profiles_from_the_same_sources() {
+        const PROD: &str = "arn:aws:iam::222222222222:role/deploy";
+        let profiles = format!("prod={PROD}");
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("INPUT_REFRESH-CREDENTIALS", "true"),
+                ("INPUT_PROFILES", profiles.as_str()),
+            ];
+            pairs.extend_from_slice(extra);
+            config(&pairs)
+        };
+        // With `role-to-assume`: its own profile, and the roles of `profiles`.
+        let c = with(&[]).unwrap();
+        assert!(c.refresh.is_some() && c.profiles.is_some());
+        assert_eq!(c.profile.as_ref().unwrap().name, REFRESH_PROFILE);
+        // Without it: no profile of ours, which would hold nothing.
+        for source in [
+            &[("INPUT_ROLE-TO-ASSUME", "")][..],
+            &[
+                ("INPUT_ROLE-TO-ASSUME", ""),
+                ("INPUT_WEB-IDENTITY-TOKEN-FILE", "/t/token"),
+            ],
+        ] {
+            let c = with(source).unwrap();
+            assert!(c.refresh.is_some() && c.role.is_none() && c.profile.is_none());
+        }
+        // The margin is checked against the roles' sessions.
+        let e = with(&[
+            ("INPUT_ROLE-TO-ASSUME", ""),
+            ("INPUT_REFRESH-MARGIN-SECONDS", "3600"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("less than the session's 3600"), "{e}");
+        // The sources that cannot renew are refused, with or without `role-to-assume`.
+        for role in [ROLE, ""] {
+            for source in [
+                &[
+                    ("INPUT_AWS-ACCESS-KEY-ID", "AKIAEXAMPLE"),
+                    ("INPUT_AWS-SECRET-ACCESS-KEY", "secret"),
+                ][..],
+                &[("INPUT_ROLE-CHAINING", "true")],
+                &[("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")],
+            ] {
+                let mut pairs = vec![("INPUT_ROLE-TO-ASSUME", role)];
+                pairs.extend_from_slice(source);
+                let e = with(&pairs).unwrap_err().to_string();
+                assert!(
+                    e.contains("Input 'refresh-credentials' works with GitHub OIDC"),
+                    "{e}"
+                );
+                assert!(e.contains("'role-to-assume' or 'profiles'"), "{e}");
+            }
+        }
     }
 
     #[test]

@@ -18,8 +18,29 @@ use crate::runner::{self, FileCommand, FileWrites};
 
 pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
     let state = |name: &str| state(&format!("STATE_{name}")).filter(|v| !v.is_empty());
-    if let Some(settings) = state(STATE_REFRESH_SETTINGS) {
-        crate::refresh::delete(std::path::Path::new(&settings));
+    let mut written: Vec<StateProfile> = match state(STATE_PROFILES) {
+        None => Vec::new(),
+        Some(listed) => serde_json::from_str(&listed).map_err(|e| Error::ProfileIo {
+            profile: "profiles".to_owned(),
+            action: "read the list of profiles in",
+            path: "GITHUB_STATE".to_owned(),
+            source: e.into(),
+        })?,
+    };
+    if let Some(name) = state(STATE_PROFILE) {
+        let kept = state(STATE_PROFILE_KEPT);
+        written.insert(
+            0,
+            StateProfile {
+                name,
+                kept,
+                settings: state(STATE_REFRESH_SETTINGS),
+            },
+        );
+    }
+    // The renewing profiles' settings and caches go first, whatever happens to the profiles.
+    for settings in written.iter().filter_map(|p| p.settings.as_deref()) {
+        crate::refresh::delete(std::path::Path::new(settings));
     }
     if let (Some(credentials), Some(config)) =
         (state(STATE_CREDENTIALS_FILE), state(STATE_CONFIG_FILE))
@@ -28,22 +49,9 @@ pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<()
             credentials: PathBuf::from(credentials),
             config: PathBuf::from(config),
         };
-        let mut written: Vec<StateProfile> = match state(STATE_PROFILES) {
-            None => Vec::new(),
-            Some(listed) => serde_json::from_str(&listed).map_err(|e| Error::ProfileIo {
-                profile: "profiles".to_owned(),
-                action: "read the list of profiles in",
-                path: "GITHUB_STATE".to_owned(),
-                source: e.into(),
-            })?,
-        };
-        if let Some(name) = state(STATE_PROFILE) {
-            let kept = state(STATE_PROFILE_KEPT);
-            written.insert(0, StateProfile { name, kept });
-        }
         // Each is taken out even when another cannot be; the first failure is reported.
         let mut failure = None;
-        for StateProfile { name, kept } in written {
+        for StateProfile { name, kept, .. } in written {
             let result = match kept.map(PathBuf::from) {
                 None => profiles::remove(&files, &name).map(|()| {
                     runner::info(&format!("Removed the AWS profile '{name}' this job wrote"));
@@ -68,7 +76,8 @@ pub fn run(inputs: &Inputs, state: impl Fn(&str) -> Option<String>) -> Result<()
     for name in CREDENTIAL_VARIABLES {
         env.set(name, "");
     }
-    if profile.is_some() || refresh {
+    // `refresh-credentials` exports our profile for `role-to-assume` only (not for `profiles`).
+    if profile.is_some() || (refresh && inputs.get("role-to-assume").is_some()) {
         env.set("AWS_PROFILE", "");
     }
     write_all(&[env])

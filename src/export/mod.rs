@@ -75,14 +75,18 @@ pub const STATE_PROFILE_KEPT: &str = "profile_kept";
 /// The profiles of `profiles`: a JSON list of [`StateProfile`].
 pub const STATE_PROFILES: &str = "profiles";
 
-/// A profile of `profiles` in `GITHUB_STATE`: its name, and where what it replaced is kept.
+/// A profile of `profiles` in `GITHUB_STATE`: its name, where what it replaced is kept, and
+/// (with `refresh-credentials`) its settings file, deleted with its cache.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StateProfile {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<String>,
 }
-/// The settings file of `refresh-credentials`, for the post step to delete with its cache.
+/// The settings file of `aws-profile`'s renewing profile (`refresh-credentials`), for the post
+/// step to delete with its cache; those of `profiles` are in [`StateProfile`].
 pub const STATE_REFRESH_SETTINGS: &str = "refresh_settings";
 
 /// Writes what the main step had for later steps: the region (and the blanks of
@@ -239,7 +243,7 @@ impl<'c> Plan<'c> {
                 for name in CREDENTIAL_VARIABLES {
                     env.set(name, "");
                 }
-            } else if config.refresh.is_some() {
+            } else if config.refresh.is_some() && config.role.is_some() {
                 // Keys in the environment would win over the renewing profile in every SDK.
                 for name in &CREDENTIAL_VARIABLES[..3] {
                     if in_env(name) {
@@ -363,7 +367,13 @@ impl<'c> Plan<'c> {
         let aws_profile = self.config.profile.as_ref().zip(self.profile.as_ref());
         if let Some((profile, creds)) = aws_profile {
             target = Some((&profile.files, profile.overwrite));
-            planned.push((&profile.name, creds, kept_in(profile.keep_in.as_deref())));
+            let renewal = Renewal::of(self.config);
+            planned.push(Planned {
+                name: &profile.name,
+                creds,
+                keep: kept_in(profile.keep_in.as_deref()),
+                renewal,
+            });
         }
         if let Some(extra) = self
             .config
@@ -373,28 +383,46 @@ impl<'c> Plan<'c> {
         {
             target = target.or(Some((&extra.files, extra.overwrite)));
             for profile in self.extra {
-                let keep = kept_in(extra.keep_in.as_deref());
-                planned.push((&profile.name, &profile.credentials, keep));
+                // With `refresh-credentials`, each role renews itself, as `aws-profile`'s does.
+                let renewal = extra
+                    .roles
+                    .iter()
+                    .find(|role| role.name == profile.name)
+                    .and_then(|role| Renewal::for_role(self.config, &role.role));
+                planned.push(Planned {
+                    name: &profile.name,
+                    creds: &profile.credentials,
+                    keep: kept_in(extra.keep_in.as_deref()),
+                    renewal,
+                });
             }
         }
         // The post step removes what is written, so it does not outlive the job, and puts
         // back what it replaced: `aws-profile`'s under its own names, those of `profiles` as
-        // a list; and deletes the settings and cache of a renewing profile.
+        // a list; and deletes the settings and cache of each renewing profile.
         let mut state = FileWrites::new(FileCommand::State);
         let mut listed = Vec::new();
-        for (index, (name, _, keep)) in planned.iter().enumerate() {
-            let kept = keep
+        for (index, profile) in planned.iter().enumerate() {
+            let path = |path: &std::path::Path| path.to_string_lossy().into_owned();
+            let kept = profile.keep.as_deref().map(path);
+            let settings = profile
+                .renewal
                 .as_ref()
-                .map(|path| path.to_string_lossy().into_owned());
+                .and_then(Renewal::settings_file)
+                .map(path);
             if index == 0 && aws_profile.is_some() {
-                state.set(STATE_PROFILE, name);
+                state.set(STATE_PROFILE, profile.name);
                 if let Some(kept) = &kept {
                     state.set(STATE_PROFILE_KEPT, kept);
                 }
+                if let Some(settings) = &settings {
+                    state.set(STATE_REFRESH_SETTINGS, settings);
+                }
             } else {
                 listed.push(StateProfile {
-                    name: (*name).clone(),
+                    name: profile.name.clone(),
                     kept,
+                    settings,
                 });
             }
         }
@@ -406,51 +434,55 @@ impl<'c> Plan<'c> {
             state.set(STATE_CREDENTIALS_FILE, &files.credentials.to_string_lossy());
             state.set(STATE_CONFIG_FILE, &files.config.to_string_lossy());
         }
-        let renewal = aws_profile.and_then(|_| Renewal::of(self.config));
-        let settings_file = renewal.as_ref().and_then(Renewal::settings_file);
-        if let Some(path) = settings_file {
-            state.set(STATE_REFRESH_SETTINGS, &path.to_string_lossy());
-        }
 
         let writes = [self.env, self.outputs, state, self.path];
         let written = commit(prepare(&writes)?)?;
-        // `aws-profile`'s profile renews itself with `refresh-credentials`: its settings (and
-        // the cache, seeded with these credentials) are saved first.
-        let renewing = match (&renewal, aws_profile) {
-            (Some(renewal), Some((_, creds))) => {
-                match refresh::prepare(self.config, creds, renewal) {
+        // A renewing profile's settings (and the cache, seeded with its credentials) are saved
+        // first, profile by profile; a failure deletes those saved before it.
+        let mut renewing = Vec::with_capacity(planned.len());
+        for profile in &planned {
+            let lines = match &profile.renewal {
+                None => None,
+                Some(renewal) => match refresh::prepare(profile.creds, renewal) {
                     Ok(lines) => Some(lines),
                     Err(error) => {
                         undo(&written);
+                        delete_settings(&planned);
                         return Err(error);
                     }
-                }
-            }
-            _ => None,
-        };
-        let renewing: Option<Vec<(&'static str, &str)>> = renewing
-            .as_ref()
-            .map(|lines| lines.iter().map(|(k, v)| (*k, v.as_str())).collect());
+                },
+            };
+            renewing.push(lines);
+        }
+        let renewing: Vec<Option<Vec<(&'static str, &str)>>> = renewing
+            .iter()
+            .map(|lines| {
+                lines
+                    .as_ref()
+                    .map(|lines| lines.iter().map(|(k, v)| (*k, v.as_str())).collect())
+            })
+            .collect();
         let new: Vec<NewProfile<'_>> = planned
             .iter()
-            .enumerate()
-            .map(|(index, (name, creds, keep))| {
-                let holds = match &renewing {
-                    Some(lines) if index == 0 => {
+            .zip(&renewing)
+            .map(|(profile, lines)| {
+                let name = profile.name;
+                let holds = match lines {
+                    Some(lines) => {
                         runner::info(&format!(
                             "Writing a profile that renews the credentials: {name}"
                         ));
                         Holds::Renewing(lines)
                     }
-                    _ => {
+                    None => {
                         runner::info(&format!("Writing credentials to profile: {name}"));
-                        keys(creds)
+                        keys(profile.creds)
                     }
                 };
                 NewProfile {
                     name,
                     holds,
-                    keep: keep.as_deref(),
+                    keep: profile.keep.as_deref(),
                 }
             })
             .collect();
@@ -458,9 +490,7 @@ impl<'c> Plan<'c> {
             let result = profiles::write(files, &new, &self.config.region, overwrite);
             if let Err(error) = result {
                 undo(&written);
-                if let Some(path) = settings_file {
-                    refresh::delete(path);
-                }
+                delete_settings(&planned);
                 return Err(error);
             }
         }
@@ -470,6 +500,26 @@ impl<'c> Plan<'c> {
             runner::warning(&format!("The job summary was not written: {e}"));
         }
         Ok(())
+    }
+}
+
+/// A profile to write: its name, credentials, where what it replaces is kept, and how it
+/// renews itself (with `refresh-credentials`).
+struct Planned<'p> {
+    name: &'p String,
+    creds: &'p Credentials,
+    keep: Option<std::path::PathBuf>,
+    renewal: Option<Renewal>,
+}
+
+/// Deletes the settings and cache of every renewing profile planned (missing ones are fine),
+/// for a write that did not happen.
+fn delete_settings(planned: &[Planned<'_>]) {
+    for path in planned
+        .iter()
+        .filter_map(|p| p.renewal.as_ref()?.settings_file())
+    {
+        refresh::delete(path);
     }
 }
 

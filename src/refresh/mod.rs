@@ -1,5 +1,6 @@
-//! Credentials that renew themselves (`refresh-credentials`). The main step leaves two files
-//! under `RUNNER_TEMP`: the [`Settings`] (JSON, 0600, nothing secret: the job's token request
+//! Credentials that renew themselves (`refresh-credentials`), for `role-to-assume`'s profile
+//! and each of `profiles`. For each such profile the main step leaves two files under
+//! `RUNNER_TEMP`: the [`Settings`] (JSON, 0600, nothing secret: the job's token request
 //! comes from the environment of the later step) and the [`cache`] of the credentials last had,
 //! seeded with the step's own; and a profile whose `credential_process` runs this binary's
 //! `credential-process` subcommand ([`process`]) with the settings file. The subcommand answers
@@ -57,7 +58,11 @@ pub struct Settings {
 pub enum Renewal {
     /// The SDKs themselves, from the token file: the profile names the role, the file and the
     /// session name, which every SDK reads and renews on its own (without this binary).
-    TokenFile { role_arn: String, path: PathBuf },
+    TokenFile {
+        role_arn: String,
+        session_name: String,
+        path: PathBuf,
+    },
     /// This binary's `credential-process`, with the settings saved at `path`.
     Process {
         path: PathBuf,
@@ -66,13 +71,19 @@ pub enum Renewal {
 }
 
 impl Renewal {
-    /// How `config`'s credentials are renewed; `None` without `refresh-credentials` (whose
-    /// validation leaves a role given by ARN and a web identity source). A token file is left
-    /// to the SDKs unless a setting they would not apply is given (`sts-endpoint`,
-    /// `http-proxy`, session policies).
+    /// How `config`'s credentials (those of `role-to-assume`) are renewed; `None` without
+    /// `refresh-credentials`.
     pub fn of(config: &Config) -> Option<Renewal> {
+        Renewal::for_role(config, config.role.as_ref()?)
+    }
+
+    /// How the credentials of `role` (`role-to-assume`'s, or a role of `profiles`) are renewed,
+    /// each role with settings and a cache of its own; `None` without `refresh-credentials`
+    /// (whose validation leaves roles given by ARN and a web identity source). A token file is
+    /// left to the SDKs unless a setting they would not apply is given (`sts-endpoint`,
+    /// `http-proxy`, session policies).
+    pub fn for_role(config: &Config, role: &RoleRequest) -> Option<Renewal> {
         let refresh = config.refresh.as_ref()?;
-        let role = config.role.as_ref()?;
         let RoleRef::Arn(role_arn) = &role.role else {
             return None;
         };
@@ -89,6 +100,7 @@ impl Renewal {
         {
             return Some(Renewal::TokenFile {
                 role_arn: role_arn.clone(),
+                session_name: role.session_name.clone(),
                 path: path.clone(),
             });
         }
@@ -238,20 +250,22 @@ impl Settings {
 /// [`Renewal::Process`] the settings and the cache, seeded with the main step's credentials so
 /// that the first caller needs no STS call, are written first; a failure leaves neither.
 pub fn prepare(
-    config: &Config,
     creds: &Credentials,
     renewal: &Renewal,
 ) -> Result<Vec<(&'static str, String)>, Error> {
     let (path, settings) = match renewal {
-        Renewal::TokenFile { role_arn, path } => {
-            let role = config.role.as_ref().expect("a renewal has a role");
+        Renewal::TokenFile {
+            role_arn,
+            session_name,
+            path,
+        } => {
             return Ok(vec![
                 ("role_arn", role_arn.clone()),
                 (
                     "web_identity_token_file",
                     path.to_string_lossy().into_owned(),
                 ),
-                ("role_session_name", role.session_name.clone()),
+                ("role_session_name", session_name.clone()),
             ]);
         }
         Renewal::Process { path, settings } => (path, settings),

@@ -2,7 +2,7 @@
 //! the AWS CLI reads each profile; the post step removes them all.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::support::{Bench, REGION, ROLE, assert_failed_with};
@@ -44,8 +44,7 @@ fn aws_files(bench: &Bench) -> (PathBuf, PathBuf) {
 /// (which checks the signature of the credentials it issued): the ARN it answers.
 fn cli_arn(bench: &Bench, profile: &str) -> String {
     let output = bench
-        .job
-        .command(Job::AWS_CLI)
+        .later_step(Job::AWS_CLI)
         .args(["sts", "get-caller-identity", "--output", "json"])
         .args([
             "--profile",
@@ -470,4 +469,222 @@ fn role_chaining_assumes_each_role_with_the_credentials_of_the_step_before() {
         "signed by the first step's credentials"
     );
     assert_eq!(cli_arn(&bench, "dev"), session_arn(DEV, "GitHubActions"));
+}
+
+/// The `credential_process` line of profile `name` in the config file's `text`.
+fn credential_process_of(text: &str, name: &str) -> String {
+    let header = format!("[profile {name}]");
+    text.lines()
+        .skip_while(|line| *line != header)
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| line.strip_prefix("credential_process = "))
+        .unwrap_or_else(|| panic!("a credential_process line for {name} in\n{text}"))
+        .to_owned()
+}
+
+/// Every file of ours left under `dir` (settings, caches, kept profiles).
+fn files_of_ours(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.starts_with("aws-oidc-credentials-").then_some(name)
+        })
+        .collect()
+}
+
+#[test]
+fn with_refresh_credentials_each_profile_renews_its_own_role() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    // Sessions with less than the margin left: the first call for each profile renews.
+    bench.sts.session_lifetime(Some(600));
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("profiles", &three())
+            .with("refresh-credentials", "true")
+    });
+    result.assert_success();
+    bench.sts.session_lifetime(None);
+    assert_eq!(bench.github.requests().len(), 1, "one GitHub token");
+    assert_eq!(bench.sts.requests().len(), 3);
+    // No role of its own: the environment gets the region only, and no profile of ours.
+    let names: Vec<&str> = result.env.keys().map(String::as_str).collect();
+    assert_eq!(names, ["AWS_DEFAULT_REGION", "AWS_REGION"]);
+
+    // Each profile runs credential-process with settings of its own; no keys anywhere.
+    let (credentials, config) = aws_files(&bench);
+    assert!(!credentials.exists(), "no keys in a credentials file");
+    let text = fs::read_to_string(&config).unwrap();
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&result.state["profiles"]).unwrap();
+    let mut ours = Vec::new();
+    for (index, (name, role)) in [("dev", DEV), ("prod", PROD), ("audit", AUDIT)]
+        .into_iter()
+        .enumerate()
+    {
+        let line = credential_process_of(&text, name);
+        assert!(
+            text.contains(&format!(
+                "[profile {name}]\ncredential_process = {line}\nregion = {REGION}\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            result.log().contains(&format!(
+                "Writing a profile that renews the credentials: {name}"
+            )),
+            "{}",
+            result.log()
+        );
+        assert_eq!(listed[index]["name"], name);
+        let settings = PathBuf::from(listed[index]["settings"].as_str().unwrap());
+        assert!(settings.starts_with(bench.job.runner_temp()));
+        assert!(
+            line.ends_with(&format!("'{}'", settings.display())),
+            "{line}"
+        );
+        let saved: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+        assert_eq!(saved["role_arn"], role);
+        let cache = PathBuf::from(saved["cache"].as_str().unwrap());
+        assert!(cache.is_file());
+        ours.extend([settings, cache]);
+    }
+    assert_eq!(
+        ours.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        6,
+        "a settings file and a cache per role: {ours:?}"
+    );
+
+    // prod's credential_process, run as the SDKs run it, renews prod's role.
+    let output = bench
+        .later_step("sh")
+        .args(["-c", &credential_process_of(&text, "prod")])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let renewed = bench.sts.issued_credentials().pop().unwrap();
+    assert_eq!(renewed.role_arn, PROD);
+    assert_eq!(answer["AccessKeyId"], renewed.access_key_id.as_str());
+    let last = bench.sts.requests().pop().unwrap();
+    assert_eq!(last.action, "AssumeRoleWithWebIdentity");
+    assert_eq!(last.params["RoleArn"], PROD);
+
+    // The AWS CLI answers for the right role with each profile.
+    for (name, role) in [("dev", DEV), ("prod", PROD), ("audit", AUDIT)] {
+        assert_eq!(cli_arn(&bench, name), session_arn(role, "GitHubActions"));
+    }
+
+    // The post step removes every profile, settings file and cache.
+    let posts = bench.finish();
+    let post = posts[0].result().expect("the post step ran");
+    post.assert_success();
+    assert!(
+        !post.env.contains_key("AWS_PROFILE"),
+        "no AWS_PROFILE was exported, none is blanked"
+    );
+    assert!(!config.exists() && !credentials.exists());
+    for file in &ours {
+        assert!(!file.exists(), "{} is deleted", file.display());
+    }
+    assert_eq!(
+        files_of_ours(&bench.job.runner_temp()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn with_refresh_credentials_a_failure_leaves_no_settings_behind() {
+    // A role refusing: nothing is written.
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    bench.sts.role(PROD).subject("repo:octo-org/other-repo:*");
+    let result = bench.run(|s| {
+        s.with("profiles", &three())
+            .with("refresh-credentials", "true")
+    });
+    assert_failed_with(
+        &result,
+        &[&format!("Could not assume role {PROD} for profile 'prod'")],
+    );
+    assert_nothing_written(&bench, &result);
+    assert_eq!(
+        files_of_ours(&bench.job.runner_temp()),
+        Vec::<String>::new()
+    );
+
+    // Every role assumed and every settings file saved, but the profiles cannot be written
+    // (the settings' folder has a line break, which no profile value may hold): the state is
+    // cut back and every settings file and cache deleted.
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    let temp = bench.job.workspace().join("temp\nfolder");
+    fs::create_dir_all(&temp).unwrap();
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("profiles", &three())
+            .with("refresh-credentials", "true")
+            .env("RUNNER_TEMP", temp.to_str().unwrap())
+    });
+    assert_failed_with(
+        &result,
+        &[
+            "Failed to write AWS profile",
+            "credential_process",
+            "line break",
+        ],
+    );
+    assert_eq!(bench.sts.requests().len(), 3, "every role was assumed");
+    assert_nothing_written(&bench, &result);
+    assert_eq!(files_of_ours(&temp), Vec::<String>::new());
+}
+
+#[test]
+fn with_refresh_credentials_a_token_file_gives_profiles_the_sdks_renew() {
+    let mut bench = Bench::new();
+    with_roles(&bench);
+    let token = bench.github.mint("sts.amazonaws.com");
+    let file = bench.job.workspace().join("token");
+    fs::write(&file, &token).unwrap();
+    let endpoint = bench.sts.endpoint();
+    // STS named the way the SDKs read it, so that no setting needs this binary.
+    let result = bench.run(|s| {
+        s.with("role-to-assume", "")
+            .with("web-identity-token-file", "token")
+            .with("sts-endpoint", "")
+            .with("profiles", &format!("dev={DEV}\nprod={PROD}"))
+            .with("refresh-credentials", "true")
+            .env("AWS_ENDPOINT_URL_STS", &endpoint)
+    });
+    result.assert_success();
+    assert_eq!(
+        result.state["profiles"], r#"[{"name":"dev"},{"name":"prod"}]"#,
+        "no settings file"
+    );
+    let (credentials, config) = aws_files(&bench);
+    assert!(!credentials.exists());
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        [("dev", DEV), ("prod", PROD)]
+            .map(|(name, role)| format!(
+                "[profile {name}]\nrole_arn = {role}\nweb_identity_token_file = {}\n\
+                 role_session_name = GitHubActions\nregion = {REGION}\n",
+                file.display()
+            ))
+            .join("\n")
+    );
+    let output = bench
+        .job
+        .command(Job::AWS_CLI)
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .args(["--profile", "prod"])
+        .env("AWS_ENDPOINT_URL_STS", &endpoint)
+        .output()
+        .expect("the AWS CLI runs");
+    assert!(output.status.success(), "{output:?}");
+    let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(identity["Arn"], session_arn(PROD, "GitHubActions"));
+    assert_eq!(bench.sts.requests().len(), 4, "the CLI assumed prod's role");
 }

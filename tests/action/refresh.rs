@@ -27,21 +27,10 @@ fn credential_process(bench: &Bench) -> String {
         .to_owned()
 }
 
-/// A command of a later `run:` step of the job with `id-token: write`.
-fn later_step(bench: &Bench, program: &str) -> Command {
-    let mut command = bench.job.command(program);
-    command
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", bench.github.request_url())
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-            bench.github.request_token(),
-        );
-    command
-}
-
 /// Runs the profile's `credential_process` as the SDKs do, through the shell.
 fn run_credential_process(bench: &Bench) -> Output {
-    later_step(bench, "sh")
+    bench
+        .later_step("sh")
         .args(["-c", &credential_process(bench)])
         .output()
         .expect("sh runs")
@@ -210,7 +199,8 @@ fn twenty_callers_at_once_make_one_sts_call() {
     let line = credential_process(&bench);
     let children: Vec<_> = (0..20)
         .map(|_| {
-            later_step(&bench, "sh")
+            bench
+                .later_step("sh")
                 .args(["-c", &line])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -344,7 +334,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
             .spawn()
             .expect("python3 and sh run")
     };
-    let mut boto3 = with_site(later_step(&bench, python().to_str().unwrap()));
+    let mut boto3 = with_site(bench.later_step(python().to_str().unwrap()));
     boto3.arg(&script).arg(seconds.to_string()).arg(&endpoint);
     let cli_loop = format!(
         "end=$(( $(date +%s) + {seconds} )); n=0; \
@@ -353,7 +343,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
          n=$((n+1)); done; echo $n",
         Job::AWS_CLI
     );
-    let mut cli = with_site(later_step(&bench, "sh"));
+    let mut cli = with_site(bench.later_step("sh"));
     cli.args(["-c", &cli_loop]);
     let (boto3, cli) = (spawn(boto3), spawn(cli));
     let calls = |child: std::process::Child, name: &str| -> usize {
@@ -490,4 +480,50 @@ fn a_second_renewing_step_replaces_the_profile_and_the_post_steps_undo_both() {
     for step in [&first, &second] {
         assert!(!Path::new(&step.state["refresh_settings"]).exists());
     }
+}
+
+/// A later step with `role-chaining` starts from the renewing profile: the job's environment
+/// holds `AWS_PROFILE` and blank keys, so the SDK's chain runs the profile's
+/// `credential_process`, which renews the session, and the role is assumed with it.
+#[test]
+fn a_later_step_chains_from_the_renewing_profile() {
+    const NEXT: &str = "arn:aws:iam::444455556666:role/next";
+    let mut bench = Bench::new();
+    bench
+        .sts
+        .role(NEXT)
+        .trust_principals(&["arn:aws:sts::111122223333:assumed-role/deploy/*"]);
+    // The step's session has less than the margin left: the chain's call renews it.
+    bench.sts.session_lifetime(Some(600));
+    bench
+        .run(|s| s.with("refresh-credentials", "true"))
+        .assert_success();
+    bench.sts.session_lifetime(None);
+    assert_eq!(bench.job.env()["AWS_PROFILE"], PROFILE);
+
+    let result = bench.run(|s| s.with("role-to-assume", NEXT).with("role-chaining", "true"));
+    result.assert_success();
+    assert_eq!(
+        web_identity_calls(&bench),
+        2,
+        "the profile renewed its session"
+    );
+    let issued = bench.sts.issued_credentials();
+    let renewed = &issued[1];
+    assert_eq!(renewed.role_arn, ROLE);
+    let requests = bench.sts.requests();
+    let assume = requests
+        .iter()
+        .find(|r| r.action == "AssumeRole")
+        .unwrap_or_else(|| panic!("an AssumeRole call: {requests:?}"));
+    assert_eq!(assume.params["RoleArn"], NEXT);
+    assert_eq!(
+        assume.caller_access_key.as_deref(),
+        Some(renewed.access_key_id.as_str()),
+        "signed with the renewed credentials"
+    );
+    assert_eq!(assume.outcome, "OK");
+    let chained = issued.last().unwrap();
+    assert_eq!(chained.role_arn, NEXT);
+    assert_eq!(result.env["AWS_ACCESS_KEY_ID"], chained.access_key_id);
 }

@@ -73,6 +73,19 @@ impl Bench {
         result
     }
 
+    /// A command of a later `run:` step of the job with `id-token: write` (which renewals
+    /// need).
+    pub fn later_step(&self, program: &str) -> std::process::Command {
+        let mut command = self.job.command(program);
+        command
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", self.github.request_url())
+            .env(
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                self.github.request_token(),
+            );
+        command
+    }
+
     /// Runs the job's post steps.
     pub fn finish(&mut self) -> Vec<PostRun> {
         let posts = self.job.finish();
