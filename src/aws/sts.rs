@@ -356,9 +356,14 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     }
     match &error {
         SdkError::ServiceError(e) => {
+            let status = e.raw().status().as_u16();
             let code = e.err().code().unwrap_or("Unknown").to_owned();
-            let message = e.err().message().unwrap_or_default().to_owned();
-            let verdict = answers::verdict(&code, &message, e.raw().status().as_u16());
+            let message = match e.err().message() {
+                Some(message) if !message.is_empty() => message.to_owned(),
+                // An answer without STS's error shape (an HTML page from a proxy, say).
+                _ => format!("STS answered HTTP {status} without an error message"),
+            };
+            let verdict = answers::verdict(&code, &message, status);
             StsError {
                 code,
                 message,
@@ -379,6 +384,13 @@ fn sort_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 Verdict::Fail,
             )
         }
+        // An answer our HTTP client refused (a redirect, a body over its size limit): the
+        // connection worked, the answer is what is wrong.
+        SdkError::DispatchFailure(e) if e.is_other() => transport(
+            "InvalidResponse",
+            chain.trim_start_matches("other: ").to_owned(),
+            Verdict::Fail,
+        ),
         SdkError::DispatchFailure(e) => {
             let retry = e.is_io() || e.is_timeout();
             transport(

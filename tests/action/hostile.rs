@@ -82,6 +82,12 @@ fn sts_redirects_are_refused_and_send_nothing_on() {
             &result,
             &[&format!("HTTP {status}"), &recorder.host(), "redirect"],
         );
+        // The answer is what is wrong, not the connection.
+        assert!(
+            result.errors[0].contains("InvalidResponse: STS answered with a redirect"),
+            "{}",
+            result.errors[0]
+        );
         assert!(recorder.requests().is_empty(), "the token went on");
         assert_eq!(bench.sts.requests().len(), 1, "a redirect is not retried");
     }
@@ -138,11 +144,31 @@ fn token_redirects_stay_within_the_token_service() {
 }
 
 #[test]
+fn an_answer_without_stss_error_shape_still_says_what_came() {
+    // A proxy's or load balancer's HTML page instead of STS's XML error.
+    let sts = Server::start(|_: &Request| {
+        Response::new(503)
+            .header("Content-Type", "text/html")
+            .body("<html><body><h1>503 Service Unavailable</h1></body></html>")
+            .into()
+    });
+    let mut bench = Bench::new();
+    let result = bench.run(|s| {
+        s.with("sts-endpoint", &sts.base_url())
+            .with("retry-max-attempts", "1")
+    });
+    assert_failed_with(
+        &result,
+        &["STS answered HTTP 503 without an error message", "3 tries"],
+    );
+}
+
+#[test]
 fn endless_bodies_are_cut_at_one_mib() {
     let mut bench = Bench::new();
     bench.sts.fail_next(1, Fault::Endless);
     let result = bench.run(|s| s);
-    assert_failed_with(&result, &["larger than 1 MiB"]);
+    assert_failed_with(&result, &["InvalidResponse: STS's", "larger than 1 MiB"]);
     assert!(
         result.duration < Duration::from_secs(5),
         "{:?}",
