@@ -84,6 +84,8 @@ const NO_PROXY_ENV: &[&str] = &["NO_PROXY", "no_proxy"];
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
     values: BTreeMap<&'static str, String>,
+    /// The environment variable an input's value was taken from, where the input was empty.
+    fallbacks: BTreeMap<&'static str, &'static str>,
     /// The first input whose variable holds text that is not UTF-8, and that variable.
     not_utf8: Option<(&'static str, String)>,
 }
@@ -126,18 +128,42 @@ impl Inputs {
                 ("http-proxy", PROXY_ENV.to_vec()),
                 ("no-proxy", NO_PROXY_ENV.to_vec()),
             ]);
+        let mut taken_from = BTreeMap::new();
         for (name, vars) in fallbacks {
             // A fallback is read only when the input itself is empty.
             if values.contains_key(name) {
                 continue;
             }
-            if let Some(value) = vars.iter().find_map(|var| non_empty(name, var)) {
+            if let Some((var, value)) = vars
+                .iter()
+                .find_map(|&var| non_empty(name, var).map(|value| (var, value)))
+            {
                 values.insert(name, value);
+                taken_from.insert(name, var);
             }
         }
         Inputs {
             values,
+            fallbacks: taken_from,
             not_utf8: not_utf8.into_iter().next(),
+        }
+    }
+
+    /// Says where an input error's value came from when it was an environment variable's
+    /// (the input itself being empty), so that a user who never set the input finds it.
+    pub fn name_origin(&self, error: Error) -> Error {
+        match error {
+            Error::Input { input, problem } => match self.fallbacks.get(input) {
+                Some(var) => Error::Input {
+                    input,
+                    problem: format!(
+                        "{problem} (the input is empty, so the value came from the {var} \
+                         environment variable)"
+                    ),
+                },
+                None => Error::Input { input, problem },
+            },
+            other => other,
         }
     }
 

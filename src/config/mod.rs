@@ -229,6 +229,14 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
         runner_files: bool,
     ) -> Result<Self, Error> {
+        Self::validate_inputs(inputs, env, runner_files).map_err(|e| inputs.name_origin(e))
+    }
+
+    fn validate_inputs(
+        inputs: &Inputs,
+        env: impl Fn(&str) -> Option<String>,
+        runner_files: bool,
+    ) -> Result<Self, Error> {
         inputs.check_utf8()?;
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let region = inputs

@@ -110,7 +110,7 @@ const CASES: &[Case] = &[
     (
         "boolean: from the environment fallback",
         &[("DISABLE_RETRY", "maybe")],
-        "Input 'disable-retry' must be a boolean (true | True | TRUE | false | False | FALSE), got 'maybe'",
+        "Input 'disable-retry' must be a boolean (true | True | TRUE | false | False | FALSE), got 'maybe' (the input is empty, so the value came from the DISABLE_RETRY environment variable)",
     ),
     (
         "contradiction: unset-current-credentials with role-chaining",
@@ -439,7 +439,7 @@ const CASES: &[Case] = &[
     (
         "http-proxy: from the environment",
         &[("HTTPS_PROXY", "socks5h://proxy:1080")],
-        "Input 'http-proxy' must be a proxy URL like http://proxy.example.com:3128, got 'socks5h://proxy:1080'",
+        "Input 'http-proxy' must be a proxy URL like http://proxy.example.com:3128, got 'socks5h://proxy:1080' (the input is empty, so the value came from the HTTPS_PROXY environment variable)",
     ),
     (
         "runner: no GITHUB_ENV",
