@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use testbench::github::TokenFault;
+use testbench::http::Response;
 use testbench::runner::{Step, StepResult};
 use testbench::sts::Fault;
 
@@ -102,6 +103,20 @@ const ROWS: &[Row] = &[
         within_s: 2,
     },
     Row {
+        test: "token_service_redirects_elsewhere",
+        service: "GitHub token service",
+        fault: "redirects to another origin (never followed, so the bearer token stays)",
+        outcome: Outcome::Error("the token service redirected the request"),
+        within_s: 2,
+    },
+    Row {
+        test: "token_service_streams_without_end",
+        service: "GitHub token service",
+        fault: "HTTP 200 with a body that never ends (read up to 1 MiB)",
+        outcome: Outcome::Error("larger than 1 MiB"),
+        within_s: 5,
+    },
+    Row {
         test: "sts_is_slow",
         service: "STS",
         fault: "answers after 0.5 s",
@@ -182,6 +197,20 @@ const ROWS: &[Row] = &[
         within_s: 2,
     },
     Row {
+        test: "sts_redirects",
+        service: "STS",
+        fault: "HTTP 307 to another host (never followed, so the token stays)",
+        outcome: Outcome::Error("InvalidResponse: STS answered with a redirect"),
+        within_s: 2,
+    },
+    Row {
+        test: "sts_streams_without_end",
+        service: "STS",
+        fault: "HTTP 200 with a body that never ends (read up to 1 MiB)",
+        outcome: Outcome::Error("larger than 1 MiB"),
+        within_s: 5,
+    },
+    Row {
         test: "token_expires_while_sts_is_retried",
         service: "GitHub token service and STS",
         fault: "the token has expired by the time STS is tried again after `Throttling`",
@@ -245,7 +274,6 @@ fn play(test: &str, bench: &mut Bench, configure: impl FnOnce(Step<'_>) -> Step<
     result
 }
 
-/// A loopback port nothing listens on.
 /// A port that refuses connections: nothing listens on port 1 (tcpmux), and unlike a port freed
 /// by a test, no other test's server can be given it meanwhile.
 fn closed_port() -> u16 {
@@ -341,6 +369,28 @@ fn token_service_answers_without_value() {
     let mut bench = Bench::new();
     bench.github.fail_next(1, TokenFault::MissingValue);
     play("token_service_answers_without_value", &mut bench, |s| s);
+    assert_eq!(token_requests(&bench), 1);
+    assert!(bench.sts.requests().is_empty());
+}
+
+#[test]
+fn token_service_redirects_elsewhere() {
+    let mut bench = Bench::new();
+    let elsewhere = format!("http://127.0.0.1:{}/token", closed_port());
+    bench.github.fail_next(
+        1,
+        TokenFault::Respond(Response::new(302).header("Location", &elsewhere)),
+    );
+    play("token_service_redirects_elsewhere", &mut bench, |s| s);
+    assert_eq!(token_requests(&bench), 1);
+    assert!(bench.sts.requests().is_empty());
+}
+
+#[test]
+fn token_service_streams_without_end() {
+    let mut bench = Bench::new();
+    bench.github.fail_next(1, TokenFault::Endless);
+    play("token_service_streams_without_end", &mut bench, |s| s);
     assert_eq!(token_requests(&bench), 1);
     assert!(bench.sts.requests().is_empty());
 }
@@ -451,6 +501,28 @@ fn sts_keeps_answering_without_credentials() {
         s.with("retry-max-attempts", "1")
     });
     assert_eq!(sts_outcomes(&bench), ["EmptyResult"; 3]);
+}
+
+#[test]
+fn sts_redirects() {
+    let mut bench = Bench::new();
+    bench.sts.fail_next(
+        1,
+        Fault::Redirect {
+            status: 307,
+            location: format!("http://127.0.0.1:{}/", closed_port()),
+        },
+    );
+    play("sts_redirects", &mut bench, |s| s);
+    assert_eq!(sts_outcomes(&bench), ["Redirect"]);
+}
+
+#[test]
+fn sts_streams_without_end() {
+    let mut bench = Bench::new();
+    bench.sts.fail_next(1, Fault::Endless);
+    play("sts_streams_without_end", &mut bench, |s| s);
+    assert_eq!(sts_outcomes(&bench), ["Endless"]);
 }
 
 #[test]
