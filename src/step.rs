@@ -59,7 +59,8 @@ pub enum How {
     },
 }
 
-/// [`run`] on a runtime of its own, for the binary's commands (the main step, `exec`).
+/// [`run`] on a runtime of its own, for the binary's commands (the main step, `exec`,
+/// `credential-process`).
 pub fn run_blocking(config: &Config) -> Result<Outcome, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

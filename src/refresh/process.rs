@@ -54,11 +54,7 @@ fn run(args: &[OsString]) -> Result<ProcessCredentials, Error> {
         return Ok(cached);
     }
     let config = settings.config(|name| std::env::var(name).ok())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(e.to_string()))?;
-    let outcome = runtime.block_on(step::run(&config))?;
+    let outcome = step::run_blocking(&config)?;
     let creds = outcome
         .credentials
         .as_ref()
