@@ -32,7 +32,8 @@ const SUPPORTED = [
 ];
 
 // Where to look for the binary, in order: the prebuilt one shipped with the
-// action, then a release build in a source checkout. `target` is null when
+// action (unpacked by an earlier step of the job, see unpack.js), then a
+// release build in a source checkout. `target` is null when
 // node's platform or architecture has no name of ours.
 function binaryFor(platform, arch, actionDir = ACTION_DIR) {
   const os = OS_NAMES[platform];
@@ -61,7 +62,8 @@ function availableExecve(platform = process.platform) {
   return process.execve;
 }
 
-// Runs the binary with `args`. `platform`, `arch` and `actionDir` are for
+// Runs the binary with `args`, unpacking it first when this is the job's first
+// run (then it returns a promise). `platform`, `arch` and `actionDir` are for
 // tests, and `execve` (null: spawn the binary as on a node without it).
 function run(args = [], {
   platform = process.platform,
@@ -70,18 +72,30 @@ function run(args = [], {
   execve = availableExecve(platform),
 } = {}) {
   const { target, candidates } = binaryFor(platform, arch, actionDir);
+  const go = (binary) => (execve ? exec(execve, binary, args) : start(binary, args, true));
   const binary = candidates.find((file) => fs.existsSync(file));
-  if (!binary) {
+  if (binary) {
+    go(binary);
+    return undefined;
+  }
+  const missing = () => {
     const what = target ? `has no binary for ${target}` : 'does not support this platform';
     fail(`${NAME} ${what} (node ${platform}/${arch}); supported: ${SUPPORTED.join(', ')}`);
-    return;
+  };
+  if (!target) {
+    missing();
+    return undefined;
   }
-
-  if (execve) {
-    exec(execve, binary, args);
-  } else {
-    start(binary, args, true);
-  }
+  // The first run in a job: the binary is still in the packed binaries.
+  const { unpack, UnpackError } = require('./unpack');
+  const exe = path.basename(candidates[0]);
+  return unpack(path.join(actionDir, 'dist', 'bin'), `${target}/${exe}`).then(
+    (unpacked) => (unpacked ? go(unpacked) : missing()),
+    (err) => {
+      if (!(err instanceof UnpackError)) throw err;
+      fail(`${NAME}: cannot unpack the binary for ${target}: ${err.message}`);
+    },
+  );
 }
 
 // Replaces this process with the binary. In node 24 a failed exec aborts the

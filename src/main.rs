@@ -17,8 +17,18 @@ use aws_oidc_credentials::{cli, refresh, runner, step};
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
+        // Release binaries carry no source locations (their line is 0): only the message then.
+        let place = info
+            .location()
+            .filter(|l| l.line() != 0)
+            .map(|l| format!(" (at {l})"))
+            .unwrap_or_default();
+        let payload = info.payload();
+        let what = (payload.downcast_ref::<&str>().copied())
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic");
         runner::error(&format!(
-            "aws-oidc-credentials hit an internal error, please report it: {info}"
+            "aws-oidc-credentials hit an internal error, please report it: {what}{place}"
         ));
         std::process::exit(1);
     }));

@@ -13,6 +13,7 @@ const { spawn, spawnSync } = require('node:child_process');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const { binaryFor } = require(path.join(DIST, 'launch.js'));
+const { pack } = require(path.join(__dirname, '..', 'scripts', 'pack-dist.js'));
 const SUPPORTED = 'supported: linux-x64, linux-arm64, macos-x64, macos-arm64, windows-x64, ' +
   'windows-arm64 (x64 emulation)';
 const posixOnly = { skip: process.platform === 'win32' && 'fake binaries are shell scripts' };
@@ -22,7 +23,7 @@ function actionDir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-test-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'dist'));
-  for (const file of ['launch.js', 'main.js', 'post.js']) {
+  for (const file of ['launch.js', 'main.js', 'post.js', 'unpack.js']) {
     fs.copyFileSync(path.join(DIST, file), path.join(dir, 'dist', file));
   }
   return dir;
@@ -146,6 +147,31 @@ test('Windows on Arm runs the windows-x64 binary', (t) => {
   assert.equal(candidates[0], shipped);
 });
 
+test('damaged packed binaries give one error line, exit code 1 and no binary', posixOnly, (t) => {
+  const dir = actionDir(t);
+  const binary = packRelease(dir, 'echo never');
+  const manifest = path.join(dir, 'dist', 'bin', 'MANIFEST');
+  const text = fs.readFileSync(manifest, 'utf8');
+  const sha256 = text.trim().split('\n').pop().split(' ')[2];
+  fs.writeFileSync(manifest, text.replace(sha256, '0'.repeat(64)));
+  const result = launch(dir);
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, `::error::aws-oidc-credentials: cannot unpack the binary for ${packedName().split('/')[0]}: ` +
+    `${packedName()} unpacked from ${path.join(dir, 'dist', 'bin', 'binaries.zst')} has SHA-256 ${sha256}, ` +
+    `not ${'0'.repeat(64)} as MANIFEST says: the action's files are damaged\n`);
+  assert.equal(result.stderr, '');
+  assert.equal(fs.existsSync(binary), false);
+  // A stream cut short.
+  fs.writeFileSync(manifest, text);
+  const archive = path.join(dir, 'dist', 'bin', 'binaries.zst');
+  fs.truncateSync(archive, fs.statSync(archive).size - 40);
+  const cut = launch(dir);
+  assert.equal(cut.status, 1);
+  assert.match(cut.stdout, /^::error::aws-oidc-credentials: cannot unpack the binary for [a-z0-9-]+: .*binaries\.zst/);
+  assert.equal(cut.stdout.split('\n').length, 2);
+  assert.equal(fs.existsSync(binary), false);
+});
+
 test('process.execve is used only where node allows it', () => {
   const { availableExecve } = require(path.join(DIST, 'launch.js'));
   assert.equal(availableExecve('win32'), null);
@@ -177,8 +203,57 @@ test('in a worker thread, where process.execve throws, the binary is spawned', e
   assert.equal(result.status, 0);
 });
 
+
+// This machine's binary name in the packed binaries: <target>/<file>.
+function packedName() {
+  return shippedPath().split(path.sep).slice(2).join('/');
+}
+
+// Packs fake binaries into the action's dist/bin the way a release does: this
+// machine's (printing `body`'s output) after `before` others, then removes the
+// loose files, as in a release tag. Returns the path the binary unpacks to.
+function packRelease(dir, body, before = ['linux-arm64/other', 'windows-x64/other.exe']) {
+  const binDir = path.join(dir, 'dist', 'bin');
+  for (const name of before) fakeBinary(binDir, name, `echo ${name}`);
+  const binary = fakeBinary(dir, shippedPath(), body);
+  const order = [...before, packedName()];
+  pack(binDir, order);
+  for (const name of order) fs.rmSync(path.join(binDir, ...name.split('/')));
+  return binary;
+}
+
 for (const [way, options] of WAYS) {
   const only = way === 'exec' ? execOnly : posixOnly;
+
+  test(`${way}: the first run unpacks the binary from the packed binaries; later runs use it`, only, (t) => {
+    const dir = actionDir(t);
+    const binary = packRelease(dir, 'echo "unpacked args=[$*]"');
+    const first = launch(dir, 'main', {}, options);
+    assert.equal(first.stdout, 'unpacked args=[]\n');
+    assert.equal(first.stderr, '');
+    assert.equal(first.status, 0);
+    assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
+    assert.deepEqual(fs.readdirSync(path.dirname(binary)), [path.basename(binary)]);
+    // The post step finds it unpacked: the packed binaries are not read again.
+    fs.rmSync(path.join(dir, 'dist', 'bin', 'binaries.zst'));
+    assert.equal(launch(dir, 'post', {}, options).stdout, 'unpacked args=[post]\n');
+  });
+
+  test(`${way}: where the action's directory cannot be written, the binary goes to RUNNER_TEMP`, only, (t) => {
+    const dir = actionDir(t);
+    const binary = packRelease(dir, 'echo "from runner temp args=[$*]"', []);
+    // A file where the binary's directory would be: nothing can be written there.
+    fs.rmSync(path.dirname(binary), { recursive: true });
+    fs.writeFileSync(path.dirname(binary), '');
+    const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
+    t.after(() => fs.rmSync(runnerTemp, { recursive: true, force: true }));
+    const env = { RUNNER_TEMP: runnerTemp };
+    assert.equal(launch(dir, 'main', env, options).stdout, 'from runner temp args=[]\n');
+    const [unpackedDir] = fs.readdirSync(runnerTemp);
+    assert.match(unpackedDir, /^aws-oidc-credentials-[0-9a-f]{16}$/);
+    fs.rmSync(path.join(dir, 'dist', 'bin', 'binaries.zst'));
+    assert.equal(launch(dir, 'post', env, options).stdout, 'from runner temp args=[post]\n');
+  });
 
   test(`${way}: runs the shipped binary with the environment; exit code 0`, only, (t) => {
     const dir = actionDir(t);

@@ -1,5 +1,6 @@
-// Tests for scripts/check-release-modes (run with `node --test test/`): each test
-// builds a temporary git repository holding a release commit's dist/bin.
+// Tests for scripts/check-release.js and scripts/pack-dist.js (run with `node --test test/`):
+// each test builds a temporary git repository holding a release commit's dist/bin, packed
+// from small made-up binaries.
 'use strict';
 
 const test = require('node:test');
@@ -8,9 +9,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const zlib = require('node:zlib');
 
-const SCRIPT = path.join(__dirname, '..', 'scripts', 'check-release-modes');
-const skip = { skip: process.platform === 'win32' && 'file modes are a POSIX matter' };
+const SCRIPTS = path.join(__dirname, '..', 'scripts');
+const { ORDER, pack } = require(path.join(SCRIPTS, 'pack-dist.js'));
 
 function git(dir, ...args) {
   const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
@@ -18,71 +20,105 @@ function git(dir, ...args) {
   return result.stdout;
 }
 
-// A repository with one commit holding `files` ({ path: mode }).
-function repo(t, files) {
+function commit(dir, message) {
+  git(dir, 'add', '--all');
+  git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', message);
+}
+
+// A repository with one commit holding a release's dist/bin: the binaries of `names` packed,
+// SHA256SUMS, and nothing else of them. `change(binDir)` may spoil it before the commit.
+function repo(t, { names = ORDER, change = () => {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'release-test-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   git(dir, 'init', '--quiet');
-  git(dir, 'config', 'core.fileMode', 'true');
-  for (const [file, mode] of Object.entries(files)) {
-    const full = path.join(dir, file);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, file);
-    fs.chmodSync(full, mode);
+  const binDir = path.join(dir, 'dist', 'bin');
+  for (const name of names) {
+    fs.mkdirSync(path.join(binDir, path.dirname(name)), { recursive: true });
+    // Made-up binaries with much in common, as the real ones have.
+    fs.writeFileSync(path.join(binDir, name), `${'shared data '.repeat(5000)}${name}\n`);
   }
-  git(dir, 'add', '--all');
-  git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'release');
+  const { entries } = pack(binDir, names);
+  fs.writeFileSync(path.join(binDir, 'SHA256SUMS'), entries.map((e) => `${e.sha256}  ${e.name}\n`).join(''));
+  for (const name of names) fs.rmSync(path.join(binDir, path.dirname(name)), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'README.md'), 'readme\n');
+  change(binDir);
+  commit(dir, 'release');
   return dir;
 }
 
 function check(dir, ...args) {
-  return spawnSync('bash', [SCRIPT, ...args], { cwd: dir, encoding: 'utf8' });
+  return spawnSync(process.execPath, [path.join(SCRIPTS, 'check-release.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
 }
 
-const RELEASE = {
-  'dist/bin/linux-x64/aws-oidc-credentials': 0o755,
-  'dist/bin/macos-arm64/aws-oidc-credentials': 0o755,
-  'dist/bin/windows-x64/aws-oidc-credentials.exe': 0o755,
-  'dist/bin/SHA256SUMS': 0o644,
-  'README.md': 0o644,
-};
+const errors = (result) => result.stdout.split('\n').filter((line) => line.startsWith('::error::'));
 
-test('a release commit whose binaries are 100755 passes', skip, (t) => {
-  const dir = repo(t, RELEASE);
+test('a packed release passes; the stream is smaller than its binaries', (t) => {
+  const dir = repo(t);
   const result = check(dir);
   assert.equal(result.stderr, '');
   assert.equal(result.status, 0, result.stdout);
-  assert.match(result.stdout, /^100755 dist\/bin\/linux-x64\/aws-oidc-credentials$/m);
-  assert.match(result.stdout, /^100755 dist\/bin\/windows-x64\/aws-oidc-credentials.exe$/m);
+  assert.match(result.stdout, /^100644 dist\/bin\/binaries\.zst$/m);
+  assert.match(result.stdout, /^[0-9a-f]{64} 60037 windows-x64\/aws-oidc-credentials\.exe$/m);
+  const packed = fs.statSync(path.join(dir, 'dist', 'bin', 'binaries.zst')).size;
+  assert.ok(packed < 60_000 / 10, `${packed} bytes`);
 });
 
-test('a binary without the executable mode fails, naming it', skip, (t) => {
-  const dir = repo(t, { ...RELEASE, 'dist/bin/linux-x64/aws-oidc-credentials': 0o644 });
-  const result = check(dir, 'HEAD');
-  assert.equal(result.status, 1);
-  const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error::'));
-  assert.deepEqual(errors, [
-    '::error::dist/bin/linux-x64/aws-oidc-credentials has git mode 100644 in HEAD, expected 100755',
+test('a damaged stream, a wrong hash or a missing binary fails, naming it', (t) => {
+  const cut = repo(t, {
+    change: (binDir) => {
+      const archive = path.join(binDir, 'binaries.zst');
+      fs.truncateSync(archive, fs.statSync(archive).size - 10);
+    },
+  });
+  assert.equal(check(cut).status, 1);
+  assert.match(errors(check(cut))[0], /^::error::binaries\.zst does not decompress/);
+
+  const wrongSum = repo(t, {
+    change: (binDir) => {
+      const sums = path.join(binDir, 'SHA256SUMS');
+      fs.writeFileSync(sums, fs.readFileSync(sums, 'utf8').replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')));
+    },
+  });
+  assert.deepEqual(errors(check(wrongSum)), [
+    `::error::SHA256SUMS does not give ${ORDER[0]} the SHA-256 of MANIFEST`,
+  ]);
+
+  const four = repo(t, { names: ORDER.slice(1) });
+  assert.deepEqual(errors(check(four)), [
+    `::error::MANIFEST lists ${ORDER.slice(1).join(', ')}; a release packs ${ORDER.join(', ')} in that order`,
   ]);
 });
 
-test('stray files and a commit without binaries fail', skip, (t) => {
-  const stray = repo(t, { ...RELEASE, 'dist/bin/linux-x64/notes.txt': 0o644 });
-  const result = check(stray);
-  assert.equal(result.status, 1);
-  assert.match(result.stdout, /^::error::dist\/bin\/linux-x64\/notes.txt does not belong/m);
+test('stray files, executable modes and a commit without dist/bin fail', { skip: process.platform === 'win32' && 'file modes are a POSIX matter' }, (t) => {
+  const stray = repo(t, {
+    change: (binDir) => {
+      fs.mkdirSync(path.join(binDir, 'linux-x64'));
+      fs.writeFileSync(path.join(binDir, 'linux-x64', 'aws-oidc-credentials'), 'loose');
+      fs.chmodSync(path.join(binDir, 'MANIFEST'), 0o755);
+    },
+  });
+  git(stray, 'config', 'core.fileMode', 'true');
+  assert.deepEqual(errors(check(stray)), [
+    '::error::dist/bin/MANIFEST has git mode 100755 in HEAD, expected 100644',
+    "::error::dist/bin/linux-x64/aws-oidc-credentials does not belong in a release's dist/bin",
+  ]);
 
-  const empty = repo(t, { 'README.md': 0o644 });
-  const none = check(empty);
-  assert.equal(none.status, 1);
-  assert.equal(none.stdout, '::error::HEAD has no dist/bin\n');
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'release-test-'));
+  t.after(() => fs.rmSync(empty, { recursive: true, force: true }));
+  git(empty, 'init', '--quiet');
+  fs.writeFileSync(path.join(empty, 'README.md'), 'readme\n');
+  commit(empty, 'no binaries');
+  assert.deepEqual(errors(check(empty)), ['::error::HEAD has no dist/bin']);
 });
 
-test('checks the commit given, not the work tree', skip, (t) => {
-  const dir = repo(t, RELEASE);
+test('checks the commit given, not the work tree', (t) => {
+  const dir = repo(t);
   const good = git(dir, 'rev-parse', 'HEAD').trim();
-  fs.chmodSync(path.join(dir, 'dist/bin/macos-arm64/aws-oidc-credentials'), 0o644);
-  git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-am', 'lose the mode');
+  fs.writeFileSync(path.join(dir, 'dist', 'bin', 'binaries.zst'), zlib.zstdCompressSync('other'));
+  commit(dir, 'spoil the stream');
   assert.equal(check(dir, good).status, 0);
   assert.equal(check(dir).status, 1);
 });
