@@ -135,6 +135,7 @@ fn run(options: &Options) -> Result<(), String> {
         ));
     }
     let action = ActionDir::with_binary(figures::repo_root(), &options.binary);
+    let packed = ActionDir::packed(figures::repo_root(), &options.binary);
     let github = GithubTokenService::start();
     let sts = StsStandIn::start();
     sts.trust(&github);
@@ -161,6 +162,13 @@ fn run(options: &Options) -> Result<(), String> {
     let native_run = Run::succeeding(binary, &[]);
     let launcher_args = [path_str(launcher)];
     let whole_run = Run::succeeding(node, &launcher_args);
+    let packed_launcher = packed.path().join("dist/main.js");
+    let packed_args = [path_str(&packed_launcher)];
+    let unpack = || packed.remove_unpacked();
+    let first_run = Run {
+        before: Some(&unpack),
+        ..Run::succeeding(node, &packed_args)
+    };
     let denied_run = Run {
         role: DENIED_ROLE,
         succeed: false,
@@ -181,6 +189,12 @@ fn run(options: &Options) -> Result<(), String> {
         &whole_run,
         runs,
     )?;
+    let first = step.measure(
+        "launcher_unpacking",
+        "whole step, first in a job (unpacks)",
+        &first_run,
+        runs,
+    )?;
     let denial = step.measure("denial", "native binary, role denied", &denied_run, runs)?;
     github.set_latency(LATENCY);
     sts.set_latency(LATENCY);
@@ -199,6 +213,7 @@ fn run(options: &Options) -> Result<(), String> {
     let cases = [
         &floor,
         &whole,
+        &first,
         &native,
         &denial,
         &native_latency,
@@ -299,6 +314,8 @@ struct Run<'a> {
     args: &'a [&'a str],
     role: &'a str,
     succeed: bool,
+    /// Done before each run, outside its time.
+    before: Option<&'a dyn Fn()>,
 }
 
 impl<'a> Run<'a> {
@@ -308,6 +325,7 @@ impl<'a> Run<'a> {
             args,
             role: ROLE,
             succeed: true,
+            before: None,
         }
     }
 }
@@ -352,6 +370,9 @@ impl Step<'_> {
 
     /// One run: its wall time, its peak resident set (KiB), and whether it succeeded.
     fn once(&self, run: &Run<'_>) -> Result<(Duration, u64, bool), String> {
+        if let Some(before) = run.before {
+            before();
+        }
         let peak_file = self.files.join("peak");
         let mut command = Command::new(TIME);
         command

@@ -128,6 +128,35 @@ impl ActionDir {
         ActionDir::open(root.to_path_buf(), Some(Arc::new(temp)))
     }
 
+    /// Like [`ActionDir::with_binary`], but with the binary packed as in a release tag
+    /// (`scripts/pack-dist.js`, run with the `node` on PATH): the launcher unpacks it on its
+    /// first run. [`ActionDir::remove_unpacked`] makes the next run a first run again.
+    pub fn packed(repo_root: impl AsRef<Path>, bin_path: impl AsRef<Path>) -> ActionDir {
+        let action = ActionDir::with_binary(repo_root.as_ref(), bin_path);
+        let script = repo_root.as_ref().join("scripts").join("pack-dist.js");
+        let status = std::process::Command::new("node")
+            .arg(&script)
+            .arg(action.path.join("dist").join("bin"))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run node {}: {e}", script.display()));
+        assert!(status.success(), "node {} failed", script.display());
+        action.remove_unpacked();
+        action
+    }
+
+    /// Removes this machine's binary from `dist/bin`, where the launcher unpacks it, if it is
+    /// there.
+    pub fn remove_unpacked(&self) {
+        let dir = self.path.join("dist").join("bin").join(platform());
+        match fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                panic!("cannot remove {}: {e}", dir.display())
+            }
+            _ => {}
+        }
+    }
+
     fn open(path: PathBuf, temp: Option<Arc<TempDir>>) -> ActionDir {
         let file = path.join("action.yml");
         let text = fs::read_to_string(&file)
