@@ -89,13 +89,13 @@ function run(args = [], {
   // The first run in a job: the binary is still in the packed binaries.
   const { unpack, UnpackError } = require('./unpack');
   const exe = path.basename(candidates[0]);
-  return unpack(path.join(actionDir, 'dist', 'bin'), `${target}/${exe}`).then(
-    (unpacked) => (unpacked ? go(unpacked) : missing()),
-    (err) => {
-      if (!(err instanceof UnpackError)) throw err;
-      fail(`${NAME}: cannot unpack the binary for ${target}: ${err.message}`);
-    },
-  );
+  return unpack(path.join(actionDir, 'dist', 'bin'), `${target}/${exe}`)
+    .then((unpacked) => (unpacked ? go(unpacked) : missing()))
+    .catch((err) => {
+      // One error line, never a stack trace.
+      const why = err instanceof UnpackError ? err.message : err.code || err.message;
+      fail(`${NAME}: cannot unpack the binary for ${target}: ${why}`);
+    });
 }
 
 // Replaces this process with the binary. In node 24 a failed exec aborts the

@@ -1,4 +1,5 @@
-// Tests for scripts/check-release.js and scripts/pack-dist.js (run with `node --test test/`):
+// Tests for scripts/check-release.js, scripts/pack-dist.js and scripts/unpack-dist (run with
+// `node --test test/`):
 // each test builds a temporary git repository holding a release commit's dist/bin, packed
 // from small made-up binaries.
 'use strict';
@@ -121,4 +122,30 @@ test('checks the commit given, not the work tree', (t) => {
   commit(dir, 'spoil the stream');
   assert.equal(check(dir, good).status, 0);
   assert.equal(check(dir).status, 1);
+});
+
+test('scripts/unpack-dist unpacks with the zstd command, checking each binary', {
+  skip: (process.platform === 'win32' && 'a bash script') ||
+    (spawnSync('zstd', ['--version']).status !== 0 && 'no zstd command here (scripts/test installs it)'),
+}, (t) => {
+  const dir = repo(t);
+  fs.mkdirSync(path.join(dir, 'scripts'));
+  for (const file of ['unpack-dist', 'lib.sh']) fs.copyFileSync(path.join(SCRIPTS, file), path.join(dir, 'scripts', file));
+  const unpack = (...targets) => spawnSync('bash', ['scripts/unpack-dist', ...targets], { cwd: dir, encoding: 'utf8' });
+  const some = unpack('windows-x64', 'macos-arm64');
+  assert.equal(some.stderr, '');
+  assert.equal(some.stdout, 'dist/bin/windows-x64/aws-oidc-credentials.exe\ndist/bin/macos-arm64/aws-oidc-credentials\n');
+  const windows = path.join(dir, 'dist', 'bin', 'windows-x64', 'aws-oidc-credentials.exe');
+  assert.equal(fs.readFileSync(windows, 'utf8'), `${'shared data '.repeat(5000)}windows-x64/aws-oidc-credentials.exe\n`);
+  assert.equal(fs.statSync(windows).mode & 0o777, 0o755);
+  assert.equal(unpack().stdout.split('\n').filter(Boolean).length, ORDER.length);
+  const sums = spawnSync('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: path.join(dir, 'dist', 'bin') });
+  if (!sums.error) assert.equal(sums.status, 0); // macOS has shasum instead
+
+  const manifest = path.join(dir, 'dist', 'bin', 'MANIFEST');
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/ [0-9a-f]{64}$/m, ` ${'0'.repeat(64)}`));
+  const bad = unpack('linux-x64');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^error: linux-x64\/aws-oidc-credentials unpacked with SHA-256 [0-9a-f]{64}, not 0{64} as MANIFEST says\n$/);
+  assert.equal(unpack('freebsd-x64').stderr, 'error: MANIFEST has no binary for: freebsd-x64\n');
 });
