@@ -35,10 +35,10 @@ pub const USER_AGENT: &str = concat!("aws-oidc-credentials/", env!("CARGO_PKG_VE
 /// the step with its name. Proxy environment variables are not read here: `config` already
 /// folded them into `proxy`, so both requests follow the same rules.
 pub fn client(proxy: Option<&Proxy>) -> Result<reqwest::Client, Error> {
-    // rustls's cryptography is ring's (aws-lc-rs, reqwest's default, makes the binary about a
-    // megabyte larger). Installed once per process; a second call finds it there.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // The TLS settings are `tls`'s, on ring's cryptography (aws-lc-rs, reqwest's default, makes
+    // the binary about a megabyte larger).
     let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(Trust::from_env()?.client_config()?)
         .no_proxy()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
@@ -50,10 +50,7 @@ pub fn client(proxy: Option<&Proxy>) -> Result<reqwest::Client, Error> {
             proxy.applies_to(target).then(|| proxy.url().clone())
         }));
     }
-    Trust::from_env()?
-        .apply(builder)
-        .build()
-        .map_err(|e| Error::Tls(error_chain(&e)))
+    builder.build().map_err(|e| Error::Tls(error_chain(&e)))
 }
 
 /// A client error's message with its causes.

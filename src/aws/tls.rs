@@ -7,6 +7,12 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::error::Error;
 
@@ -17,11 +23,12 @@ const SYSTEM_CA_VARIABLE: &str = "NODE_USE_SYSTEM_CA";
 /// Node's flag for the same, which `NODE_OPTIONS` may hold.
 const SYSTEM_CA_FLAG: &str = "--use-system-ca";
 
-/// The certificates to trust.
+/// What to trust besides Mozilla's roots (compiled in as trust anchors, `webpki-roots`: less
+/// than half the size of the full certificates, and nothing to parse at each start).
 #[derive(Debug)]
 pub struct Trust {
-    /// Mozilla's roots, then the extra certificates.
-    certificates: Vec<reqwest::Certificate>,
+    /// The certificates of the extra PEM files.
+    extra: Vec<CertificateDer<'static>>,
     /// Whether the operating system's store is trusted too.
     system: bool,
 }
@@ -33,14 +40,10 @@ impl Trust {
     }
 
     fn from_lookup(env: impl Fn(&str) -> Option<OsString>) -> Result<Trust, Error> {
-        let mut certificates = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .map(|der| reqwest::Certificate::from_der(der))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Tls(format!("the built-in root certificates: {e}")))?;
+        let mut extra = Vec::new();
         for variable in EXTRA_CA_VARIABLES {
             if let Some(path) = env(variable).filter(|p| !p.is_empty()) {
-                certificates.extend(read_pem_file(variable, Path::new(&path))?);
+                extra.extend(read_pem_file(variable, Path::new(&path))?);
             }
         }
         let system = env(SYSTEM_CA_VARIABLE).is_some_and(|v| v == "1")
@@ -49,25 +52,91 @@ impl Trust {
                     .split_whitespace()
                     .any(|o| o == SYSTEM_CA_FLAG)
             });
-        Ok(Trust {
-            certificates,
-            system,
-        })
+        Ok(Trust { extra, system })
     }
 
-    /// Gives the client these certificates, and the system store only when asked for.
-    pub fn apply(self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-        if self.system {
-            builder.tls_certs_merge(self.certificates)
+    /// The client's TLS settings (ring's cryptography, TLS 1.2 and 1.3, HTTP/1.1): a server is
+    /// trusted when Mozilla's roots or the extra certificates vouch for it, or, when asked for,
+    /// the operating system's verifier with its store.
+    pub fn client_config(self) -> Result<ClientConfig, Error> {
+        let tls_error = |e: rustls::Error| Error::Tls(e.to_string());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        // Each was checked to be usable when its file was read.
+        roots.add_parsable_certificates(self.extra.iter().cloned());
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Error::Tls(e.to_string()))?;
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(tls_error)?;
+        let builder = if self.system {
+            let system =
+                rustls_platform_verifier::Verifier::new_with_extra_roots(self.extra, provider)
+                    .map_err(tls_error)?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(EitherVerifier { webpki, system }))
         } else {
-            builder.tls_certs_only(self.certificates)
-        }
+            builder.with_webpki_verifier(webpki)
+        };
+        let mut config = builder.with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
+    }
+}
+
+/// Trusts a server that Mozilla's roots (and the extra certificates) vouch for, else one that
+/// the operating system's verifier accepts; the error is the first verifier's.
+#[derive(Debug)]
+struct EitherVerifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    system: rustls_platform_verifier::Verifier,
+}
+
+impl ServerCertVerifier for EitherVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verify = |v: &dyn ServerCertVerifier| {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        verify(self.webpki.as_ref()).or_else(|e| verify(&self.system).map_err(|_| e))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
     }
 }
 
 /// The certificates of the PEM file `path` that `variable` names; an error when the file cannot
 /// be read, holds no certificate, or holds one that cannot be a trust anchor.
-fn read_pem_file(variable: &str, path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
+fn read_pem_file(variable: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let at_fault = |problem: String| {
         Error::Tls(format!(
             "{variable} names {}, which {problem}",
@@ -81,27 +150,23 @@ fn read_pem_file(variable: &str, path: &Path) -> Result<Vec<reqwest::Certificate
             "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
         ));
     }
-    let mut check = rustls::RootCertStore::empty();
-    ders.iter()
-        .enumerate()
-        .map(|(i, der)| {
-            check.add(der.as_slice().into()).map_err(|e| {
-                at_fault(format!(
-                    "holds a certificate (number {}) that cannot be used: {e}",
-                    i + 1
-                ))
-            })?;
-            reqwest::Certificate::from_der(der)
-                .map_err(|e| at_fault(format!("holds a certificate that cannot be used: {e}")))
-        })
-        .collect()
+    let mut check = RootCertStore::empty();
+    for (i, der) in ders.iter().enumerate() {
+        check.add(der.clone()).map_err(|e| {
+            at_fault(format!(
+                "holds a certificate (number {}) that cannot be used: {e}",
+                i + 1
+            ))
+        })?;
+    }
+    Ok(ders)
 }
 
-/// The DER bytes of each `CERTIFICATE` block of a PEM file; other blocks are skipped.
-fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+/// Each `CERTIFICATE` block of a PEM file; other blocks are skipped.
+fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
-        .map(|der| der.map(|d| d.to_vec()).map_err(|e| e.to_string()))
+    CertificateDer::pem_slice_iter(pem)
+        .map(|der| der.map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -129,14 +194,13 @@ mod tests {
     }
 
     #[test]
-    fn by_default_only_the_built_in_roots_and_no_system_store() {
+    fn by_default_no_extra_certificates_and_no_system_store() {
         let trust = trust(&[("NODE_EXTRA_CA_CERTS", ""), ("NODE_USE_SYSTEM_CA", "0")]).unwrap();
-        assert_eq!(
-            trust.certificates.len(),
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS.len()
-        );
-        assert!(trust.certificates.len() > 100);
+        assert!(trust.extra.is_empty());
         assert!(!trust.system);
+        assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
+        let config = trust.client_config().unwrap();
+        assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
     }
 
     #[test]
@@ -152,41 +216,28 @@ mod tests {
     #[test]
     fn extra_files_add_their_certificates_and_skip_other_blocks() {
         let dir = tempfile::tempdir().unwrap();
-        let built_in = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
-        let pem = |der: &[u8]| {
-            use base64::Engine;
-            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-            let lines: Vec<&str> = b64
-                .as_bytes()
-                .chunks(64)
-                .map(|c| std::str::from_utf8(c).unwrap())
-                .collect();
-            format!(
-                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                lines.join("\n")
-            )
-        };
+        let cas: Vec<_> = (0..3)
+            .map(|_| testbench::tls::CertificateAuthority::new())
+            .collect();
         let node = dir.path().join("node.pem");
-        std::fs::write(
-            &node,
-            format!("comment\n{}{}", pem(&built_in[0]), pem(&built_in[1])),
-        )
-        .unwrap();
+        std::fs::write(&node, format!("comment\n{}{}", cas[0].pem(), cas[1].pem())).unwrap();
         let aws = dir.path().join("aws.pem");
         std::fs::write(
             &aws,
             format!(
                 "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n{}",
-                pem(&built_in[2])
+                cas[2].pem()
             ),
         )
         .unwrap();
         let trust = trust(&[
             ("NODE_EXTRA_CA_CERTS", node.to_str().unwrap()),
             ("AWS_CA_BUNDLE", aws.to_str().unwrap()),
+            ("NODE_USE_SYSTEM_CA", "1"),
         ])
         .unwrap();
-        assert_eq!(trust.certificates.len(), built_in.len() + 3);
+        assert_eq!(trust.extra.len(), 3);
+        assert!(trust.client_config().is_ok());
     }
 
     #[test]
