@@ -340,82 +340,60 @@ mod tests {
 
     #[test]
     fn claims_from_the_command_line() {
-        let dir = policy_dir();
-        let trust = "{dir}/trust.json";
-        let (code, out, err) = explain(
-            &dir,
-            &[
-                "--trust-policy",
-                trust,
-                "--sub",
-                BRANCH,
-                "--aud",
-                "sts.amazonaws.com",
-            ],
-        );
-        assert_eq!(code, 0, "{err}");
-        assert!(out.starts_with("allowed: statement 1 (Sid \"GitHubDeploy\", Allow) applies"));
-        assert!(err.is_empty());
-
+        const AUD: [&str; 2] = ["--aud", "sts.amazonaws.com"];
         let environment = "repo:octo-org/octo-repo:environment:prod";
-        let (code, out, _) = explain(
-            &dir,
-            &[
-                "--trust-policy",
-                trust,
-                "--sub",
-                environment,
-                "--aud",
-                "sts.amazonaws.com",
-                "--claim",
-                "environment=prod",
-            ],
-        );
-        assert_eq!(code, 1);
-        assert!(out.starts_with("denied: no Allow statement applies"));
-        assert!(out.contains(&format!(
+        let environment_fails = format!(
             "  condition  StringEquals token.actions.githubusercontent.com:sub  policy \"{BRANCH}\"  token \"{environment}\"  FAILS\n"
-        )), "{out}");
-
-        // Another issuer is another provider, which the policy does not name.
-        let (code, out, _) = explain(
-            &dir,
-            &[
-                "--trust-policy",
-                trust,
-                "--sub",
-                BRANCH,
-                "--aud",
-                "sts.amazonaws.com",
-                "--iss",
-                "https://ghes.example.com/_services/token",
-            ],
         );
-        assert_eq!(code, 1);
-        assert!(
-            out.contains("does not match oidc-provider/ghes.example.com/_services/token"),
-            "{out}"
-        );
-
-        // Several --aud make a list audience.
-        let (code, out, _) = explain(
-            &dir,
-            &[
-                "--trust-policy",
-                trust,
-                "--sub",
-                BRANCH,
-                "--aud",
-                "sts.amazonaws.com",
-                "--aud",
-                "other",
-            ],
-        );
-        assert_eq!(code, 0);
-        assert!(
-            out.contains("token [\"sts.amazonaws.com\", \"other\"]  holds"),
-            "{out}"
-        );
+        // The claims after --trust-policy, the exit code, and what the output holds.
+        let cases: [(Vec<&str>, u8, &str); 4] = [
+            (
+                [&["--sub", BRANCH][..], &AUD].concat(),
+                0,
+                "allowed: statement 1 (Sid \"GitHubDeploy\", Allow) applies",
+            ),
+            (
+                [
+                    &["--sub", environment][..],
+                    &AUD,
+                    &["--claim", "environment=prod"],
+                ]
+                .concat(),
+                1,
+                &environment_fails,
+            ),
+            // Another issuer is another provider, which the policy does not name.
+            (
+                [
+                    &["--sub", BRANCH][..],
+                    &AUD,
+                    &["--iss", "https://ghes.example.com/_services/token"],
+                ]
+                .concat(),
+                1,
+                "does not match oidc-provider/ghes.example.com/_services/token",
+            ),
+            // Several --aud make a list audience.
+            (
+                [&["--sub", BRANCH][..], &AUD, &["--aud", "other"]].concat(),
+                0,
+                "token [\"sts.amazonaws.com\", \"other\"]  holds",
+            ),
+        ];
+        let dir = policy_dir();
+        for (claims, expected_code, expected) in cases {
+            let args = [&["--trust-policy", "{dir}/trust.json"][..], &claims].concat();
+            let (code, out, err) = explain(&dir, &args);
+            assert_eq!(code, expected_code, "{claims:?}: {out}{err}");
+            assert!(out.contains(expected), "{claims:?}: {out}");
+            let verdict = if expected_code == 0 {
+                "allowed: "
+            } else {
+                "denied: "
+            };
+            assert!(out.starts_with(verdict), "{claims:?}: {out}");
+            assert!(err.is_empty(), "{claims:?}: {err}");
+        }
     }
 
     #[test]
