@@ -1,18 +1,21 @@
 // Unpacks the binary for one platform from the action's packed binaries.
 //
 // A release tag holds the five binaries as one zstd stream, dist/bin/binaries.zst,
-// compressed together: they share most of their data (certificates, endpoint
-// rules, messages), so the stream is far smaller than five compressed files, and
-// every job downloads the whole tag. dist/bin/MANIFEST lists them in stream order:
+// compressed together: they share much of their data (certificates, endpoint
+// rules, messages), so the stream is about a fifth smaller than the binaries
+// compressed one by one, and every job downloads the whole tag. dist/bin/MANIFEST
+// lists them in stream order:
 //
 //   <target>/<file> <size in bytes> <sha256>
 //
 // The first step of a job that runs the action decompresses the stream up to the
 // end of its own binary (the most used platforms come first), checks the
 // binary's SHA-256 and writes it to dist/bin/<target>/<file> with mode 0755,
-// where later steps (the post step, a second use of the action) find it. Where
-// the action's directory cannot be written, the binary goes to a directory named
-// after its hash in RUNNER_TEMP (the job's own temporary directory).
+// where later steps (the post step, a second use of the action) find it. The
+// runner deletes its actions' directories when a job starts, so an unpacked
+// binary never outlives the release files it came from. Where the action's
+// directory cannot be written, the binary goes to a directory named after its
+// hash in RUNNER_TEMP (the job's own temporary directory).
 //
 // Loaded by launch.js only when no binary is there yet. Node built-ins only.
 'use strict';
