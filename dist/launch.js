@@ -1,8 +1,10 @@
 // Launcher for the aws-oidc-credentials GitHub Action.
 //
 // The action's work is done by a native Rust binary; this file only finds the
-// binary built for the runner's platform and runs it with the step's
-// environment and standard streams. Node built-ins only: nothing to install.
+// binary built for the runner's platform (unpacking it from the release's
+// packed binaries on a job's first run, see unpack.js) and runs it with the
+// step's environment and standard streams. Node built-ins only: nothing to
+// install.
 //
 // Where node has `process.execve` and allows it (node 24 on Linux and macOS,
 // the runner's node for node24 actions), the binary replaces this node
