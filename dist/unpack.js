@@ -34,6 +34,11 @@ const CHUNK = 1 << 20;
 
 class UnpackError extends Error {}
 
+// The SHA-256 of `bytes`, in hex.
+function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
 // The entries of MANIFEST in `binDir`, with their offsets in the stream; null
 // when there is no MANIFEST (a source checkout, or binaries copied in by hand).
 function readManifest(binDir) {
@@ -143,9 +148,9 @@ async function unpack(binDir, name, env = process.env) {
     throw new UnpackError(`node ${process.version} cannot decompress zstd (node 22.15 or later can)`);
   }
   const bytes = await decompress(path.join(binDir, ARCHIVE), entry);
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== entry.sha256) {
-    throw new UnpackError(`${entry.name} unpacked from ${path.join(binDir, ARCHIVE)} has SHA-256 ${sha256}, ` +
+  const got = sha256(bytes);
+  if (got !== entry.sha256) {
+    throw new UnpackError(`${entry.name} unpacked from ${path.join(binDir, ARCHIVE)} has SHA-256 ${got}, ` +
       `not ${entry.sha256} as ${MANIFEST} says: the action's files are damaged`);
   }
   const dest = path.join(binDir, ...name.split('/'));
@@ -164,4 +169,4 @@ async function unpack(binDir, name, env = process.env) {
   }
 }
 
-module.exports = { ARCHIVE, MANIFEST, UnpackError, readManifestText, unpack };
+module.exports = { ARCHIVE, MANIFEST, UnpackError, readManifestText, sha256, unpack };

@@ -8,12 +8,11 @@
 //   node scripts/check-release.js [COMMIT]     (default HEAD)
 'use strict';
 
-const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const zlib = require('node:zlib');
 
 const { ORDER } = require('./pack-dist');
-const { ARCHIVE, MANIFEST, readManifestText } = require('../dist/unpack');
+const { ARCHIVE, MANIFEST, readManifestText, sha256 } = require('../dist/unpack');
 
 const FILES = [MANIFEST, ARCHIVE, 'SHA256SUMS'].map((name) => `dist/bin/${name}`);
 
@@ -28,7 +27,6 @@ function check(commit, log = console.log) {
   const errors = [];
   const listing = git(['ls-tree', '-r', '--full-tree', commit, '--', 'dist/bin']).split('\n').filter(Boolean);
   if (listing.length === 0) return [`${commit} has no dist/bin`];
-  const found = new Set();
   for (const line of listing) {
     const [meta, file] = line.split('\t');
     const mode = meta.split(' ')[0];
@@ -37,7 +35,6 @@ function check(commit, log = console.log) {
     } else if (mode !== '100644') {
       errors.push(`${file} has git mode ${mode} in ${commit}, expected 100644`);
     } else {
-      found.add(file);
       log(`${mode} ${file}`);
     }
   }
@@ -70,8 +67,8 @@ function check(commit, log = console.log) {
     sums.set(name, sha256);
   }
   for (const e of entries) {
-    const sha256 = crypto.createHash('sha256').update(stream.subarray(e.offset, e.offset + e.size)).digest('hex');
-    if (sha256 !== e.sha256) errors.push(`${e.name} in ${ARCHIVE} has SHA-256 ${sha256}, ${MANIFEST} says ${e.sha256}`);
+    const got = sha256(stream.subarray(e.offset, e.offset + e.size));
+    if (got !== e.sha256) errors.push(`${e.name} in ${ARCHIVE} has SHA-256 ${got}, ${MANIFEST} says ${e.sha256}`);
     else log(`${e.sha256} ${e.size} ${e.name}`);
     if (sums.get(e.name) !== e.sha256) errors.push(`SHA256SUMS does not give ${e.name} the SHA-256 of ${MANIFEST}`);
   }

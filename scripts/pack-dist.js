@@ -13,12 +13,11 @@
 // line per binary and the stream's size. Needs node 22.15 or later (zstd).
 'use strict';
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 
-const { ARCHIVE, MANIFEST } = require('../dist/unpack');
+const { ARCHIVE, MANIFEST, sha256 } = require('../dist/unpack');
 
 // Stream order: the most used runners first.
 const ORDER = [
@@ -30,6 +29,22 @@ const ORDER = [
 ];
 const LEVEL = 19;
 
+// `bytes` compressed as the binaries are packed: a window as large as the whole
+// input (at least 1 MiB), so that each binary can refer to the ones before it;
+// long-distance matching finds those.
+function compress(bytes) {
+  const windowLog = Math.min(27, Math.max(20, Math.ceil(Math.log2(bytes.length))));
+  const { constants: c } = zlib;
+  return zlib.zstdCompressSync(bytes, {
+    params: {
+      [c.ZSTD_c_compressionLevel]: LEVEL,
+      [c.ZSTD_c_windowLog]: windowLog,
+      [c.ZSTD_c_enableLongDistanceMatching]: 1,
+      [c.ZSTD_c_checksumFlag]: 1,
+    },
+  });
+}
+
 // Packs the binaries of `binDir` named in `order` that exist; returns the
 // manifest's entries and the stream's size. Throws when there is none.
 function pack(binDir, order = ORDER) {
@@ -39,24 +54,12 @@ function pack(binDir, order = ORDER) {
     const file = path.join(binDir, ...name.split('/'));
     if (!fs.existsSync(file)) continue;
     const bytes = fs.readFileSync(file);
-    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-    entries.push({ name, size: bytes.length, sha256 });
+    entries.push({ name, size: bytes.length, sha256: sha256(bytes) });
     buffers.push(bytes);
   }
   if (entries.length === 0) throw new Error(`no binary to pack in ${binDir}`);
   const all = Buffer.concat(buffers);
-  // A window as large as the whole input (at least 1 MiB), so that each binary
-  // can refer to the ones before it; long-distance matching finds those.
-  const windowLog = Math.min(27, Math.max(20, Math.ceil(Math.log2(all.length))));
-  const { constants: c } = zlib;
-  const packed = zlib.zstdCompressSync(all, {
-    params: {
-      [c.ZSTD_c_compressionLevel]: LEVEL,
-      [c.ZSTD_c_windowLog]: windowLog,
-      [c.ZSTD_c_enableLongDistanceMatching]: 1,
-      [c.ZSTD_c_checksumFlag]: 1,
-    },
-  });
+  const packed = compress(all);
   fs.writeFileSync(path.join(binDir, ARCHIVE), packed);
   const lines = [
     `# The binaries packed, in this order, in ${ARCHIVE} (one zstd stream): <target>/<file> <size> <sha256>`,
@@ -73,4 +76,4 @@ if (require.main === module) {
   console.log(`${path.join(binDir, ARCHIVE)}: ${entries.length} binaries, ${size} bytes packed into ${packedSize}`);
 }
 
-module.exports = { ORDER, pack };
+module.exports = { ORDER, compress, pack };
