@@ -299,11 +299,14 @@ fn mode(config: &Config) -> &'static str {
 }
 
 /// With `mask-aws-account-id`, masks an account id and an ARN that names it as soon as they are
-/// known, before any line (debug and error lines included) could show them.
+/// known, before any line (debug and error lines included) could show them. The account id goes
+/// first, as the original does: a runner that cannot read the ARN's mask line (act does not
+/// parse a `::` inside a command's value) prints it as it is, and the account in it is masked
+/// already.
 fn mask_account(config: &Config, arn: &str, account: &str) {
     if config.mask_account_id {
-        runner::mask(arn);
         runner::mask(account);
+        runner::mask(arn);
     }
 }
 

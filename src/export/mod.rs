@@ -303,6 +303,7 @@ impl<'c> Plan<'c> {
     /// Plans the account id and ARN outputs (masked with `mask-aws-account-id`).
     fn identity(&mut self, identity: &Identity) {
         if self.config.mask_account_id {
+            // The account first, as in `step`: it is in the ARN.
             runner::mask(&identity.account);
             runner::mask(&identity.arn);
         }

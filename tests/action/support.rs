@@ -163,7 +163,7 @@ pub fn assert_failed_with(result: &StepResult, needles: &[&str]) {
 }
 
 /// Asserts that with `mask-aws-account-id` the account id is masked before any line could show
-/// it: no line of stdout but `::add-mask::` lines holds it. With `known_from_inputs` (a role ARN
+/// it: no line of stdout holds it but its own mask line and mask lines after that one. With `known_from_inputs` (a role ARN
 /// given), its mask comes before every other line.
 pub fn assert_account_masked_first(result: &StepResult, known_from_inputs: bool) {
     let lines: Vec<&str> = result.stdout.lines().collect();
@@ -176,9 +176,11 @@ pub fn assert_account_masked_first(result: &StepResult, known_from_inputs: bool)
         "only masks come before the account's mask:\n{}",
         result.stdout
     );
-    for line in &lines {
+    // Not even in another mask line before it (an ARN's): a runner that cannot parse a mask
+    // line (act, with a `::` in the value) prints it as it is.
+    for (index, line) in lines.iter().enumerate() {
         assert!(
-            !line.contains(ACCOUNT) || line.starts_with("::add-mask::"),
+            !line.contains(ACCOUNT) || (line.starts_with("::add-mask::") && index >= mask),
             "the account id is shown: {line}"
         );
     }
