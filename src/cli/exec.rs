@@ -117,7 +117,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("profile") => {
-                let value = cli::value(&mut parser)?;
+                let value = given_value(&mut parser, "profile")?;
                 once(profile.is_some(), "profile")?;
                 profile = Some(value);
             }
@@ -125,7 +125,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
                 let Some(input) = INPUT_FLAGS.iter().copied().find(|input| *input == flag) else {
                     return Err(arg.unexpected().to_string());
                 };
-                let value = cli::value(&mut parser)?;
+                let value = given_value(&mut parser, input)?;
                 once(inputs.iter().any(|(given, _)| *given == input), input)?;
                 inputs.push((input, value));
             }
@@ -158,6 +158,19 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
         command: command.clone(),
         args: args.to_vec(),
     }))
+}
+
+/// The value of `--flag`, which must not be blank: an input left empty falls back to its
+/// environment variable (`ROLE_TO_ASSUME`, `AWS_REGION`), which an empty flag must not ask for
+/// without a word.
+fn given_value(parser: &mut lexopt::Parser, flag: &str) -> Result<String, String> {
+    let value = cli::value(parser)?;
+    match value.trim().is_empty() {
+        true => Err(format!(
+            "--{flag} is given an empty value: give it a value, or leave it out"
+        )),
+        false => Ok(value),
+    }
 }
 
 /// Refuses an option given twice.
@@ -359,6 +372,18 @@ mod tests {
             (
                 &["--profile", "p", "--role-to-assume", "r", "--", "ls"],
                 "--profile cannot be combined with --role-to-assume",
+            ),
+            (
+                &["--role-to-assume", "", "--", "ls"],
+                "--role-to-assume is given an empty value",
+            ),
+            (
+                &["--aws-region", " ", "--", "ls"],
+                "--aws-region is given an empty value",
+            ),
+            (
+                &["--profile=", "--", "ls"],
+                "--profile is given an empty value",
             ),
         ] {
             let error = parse_strs(args).unwrap_err();

@@ -353,6 +353,19 @@ fn usage_errors_name_the_flag_and_exit_2() {
         assert!(stderr.starts_with(problem), "{args:?}: {stderr}");
         assert!(stderr.contains("\nusage: aws-oidc-credentials"), "{stderr}");
     }
+    // An empty flag does not fall back to the variable the action would read.
+    let mut command = run_step(
+        &bench,
+        &["exec", "--role-to-assume", "", "--aws-region", REGION],
+    );
+    command.env("ROLE_TO_ASSUME", ROLE).args(["--", "true"]);
+    let (out, stdout, stderr) = output(&mut command);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: --role-to-assume is given an empty value"),
+        "{stderr}"
+    );
     assert!(bench.sts.requests().is_empty(), "no STS call");
 }
 
