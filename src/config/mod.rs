@@ -18,6 +18,7 @@ use crate::config::inputs::Inputs;
 use crate::config::proxy::Proxy;
 use crate::error::Error;
 use crate::export::profiles::{self, ProfileFiles};
+use crate::runner;
 use tags::SessionTags;
 
 pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
@@ -78,8 +79,9 @@ pub struct Refresh {
     pub no_proxy: Option<String>,
 }
 
-/// The profile `refresh-credentials` writes when `aws-profile` names none.
-pub const REFRESH_PROFILE: &str = "aws-oidc-credentials";
+/// How the profile `refresh-credentials` writes when `aws-profile` names none begins; the rest
+/// makes it this use's own (see [`refresh_profile_name`]).
+pub const REFRESH_PROFILE_PREFIX: &str = "aws-oidc-credentials-";
 /// The default of `refresh-margin-seconds`: the AWS CLI and boto3 ask for new credentials once
 /// fewer than 15 minutes remain.
 pub const DEFAULT_REFRESH_MARGIN: u64 = 900;
@@ -307,10 +309,22 @@ impl Config {
                 .ok_or(Error::RunnerEnv("RUNNER_TEMP")),
         };
 
+        // The profile `role-to-assume`'s credentials go to: `aws-profile`, or with
+        // `refresh-credentials` a renewing profile of this use's own, which concurrent jobs
+        // sharing a home directory and other uses in the job do not touch.
+        let role_profile = match profile_name {
+            Some(name) => Some((name.to_owned(), "'aws-profile' names")),
+            None if refresh_credentials && role.is_some() => Some((
+                refresh_profile_name(&env),
+                "'refresh-credentials' writes for 'role-to-assume'",
+            )),
+            None => None,
+        };
         let profiles = match inputs.get("profiles") {
             None => None,
             Some(text) => {
-                let named = named_roles::parse(text, profile_name, is_role_arn)
+                let taken = role_profile.as_ref().map(|(name, by)| (name.as_str(), *by));
+                let named = named_roles::parse(text, taken, is_role_arn)
                     .map_err(|problem| Error::input("profiles", problem))?;
                 let mut roles = Vec::with_capacity(named.len());
                 for named in named {
@@ -344,24 +358,27 @@ impl Config {
             .as_ref()
             .filter(|r| r.margin.as_secs() < DEFAULT_REFRESH_MARGIN)
         {
+            let margin = r.margin.as_secs();
             warnings.push(format!(
-                "'refresh-margin-seconds' is {}: the AWS CLI and boto3 ask for new credentials \
-                 once fewer than 900 seconds remain and refuse credentials with fewer than 600 \
-                 left, so with a margin below 600 they fail near the end of each session \
-                 (unless their own refresh windows are made as small)",
-                r.margin.as_secs()
+                "'refresh-margin-seconds' is {margin}: the AWS CLI and boto3 take credentials \
+                 with fewer than 900 seconds left as due for renewal, so in the last {} seconds \
+                 before the margin they run the profile's credential_process before every \
+                 request (a few milliseconds each, answered from the cache). They refuse only \
+                 expired credentials; the default of 900 avoids the extra runs",
+                DEFAULT_REFRESH_MARGIN - margin
             ));
         }
         let profile = match profile_name {
-            // Our own profile for `role-to-assume`: replaced if an earlier step wrote it, and put
-            // back after.
-            None if refresh.is_some() && role.is_some() => Some(Profile {
-                name: REFRESH_PROFILE.to_owned(),
-                overwrite: true,
-                files: ProfileFiles::locate(env)?,
-                keep_in: refresh.as_ref().map(|r| r.dir.clone()),
-            }),
-            None => None,
+            // Our own renewing profile for `role-to-assume`, under a name no one else uses.
+            None => match role_profile {
+                Some((name, _)) => Some(Profile {
+                    name,
+                    overwrite: false,
+                    files: ProfileFiles::locate(env)?,
+                    keep_in: None,
+                }),
+                None => None,
+            },
             Some(name) => {
                 profiles::check_name(name).map_err(|problem| {
                     Error::input("aws-profile", format!("{problem}, got '{name}'"))
@@ -550,6 +567,26 @@ fn refresh(
         http_proxy: inputs.get("http-proxy").map(str::to_owned),
         no_proxy: inputs.get("no-proxy").map(str::to_owned),
     })
+}
+
+/// The name of the renewing profile of `role-to-assume` when `aws-profile` names none: the
+/// prefix, the run, its attempt and the job where the runner gives them (so that a profile left
+/// behind by a cancelled job says whose it was), then eight random hex digits, which keep apart
+/// two uses of the action in one job and two legs of a matrix on runners of one machine.
+fn refresh_profile_name(env: &impl Fn(&str) -> Option<String>) -> String {
+    let mut name = REFRESH_PROFILE_PREFIX.to_owned();
+    for variable in ["GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_JOB"] {
+        if let Some(value) = env(variable) {
+            // Only what a profile name and a shell word hold as they are.
+            name.extend(value.chars().take(64).map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+                _ => '_',
+            }));
+            name.push('-');
+        }
+    }
+    name.push_str(&runner::random_uuid()[..8]);
+    name
 }
 
 /// Chooses the source of the first credentials the way the original does, and whether to hint
@@ -1061,10 +1098,13 @@ mod tests {
         assert_eq!(refresh.margin, Duration::from_secs(900));
         assert_eq!(refresh.dir, Path::new("/home/runner/work/_temp"));
         let profile = c.profile.as_ref().expect("a profile");
-        assert_eq!(profile.name, REFRESH_PROFILE);
-        assert!(profile.overwrite && profile.keep_in.is_some());
+        assert!(profile.name.starts_with(REFRESH_PROFILE_PREFIX));
+        // A name of this use's own, which nothing else writes: nothing to replace or put back.
+        assert!(!profile.overwrite && profile.keep_in.is_none());
         assert!(c.output_env_credentials);
         assert!(c.warnings.is_empty());
+        let again = config(&[("INPUT_REFRESH-CREDENTIALS", "true")]).unwrap();
+        assert_ne!(again.profile.unwrap().name, profile.name);
 
         let c = config(&[
             ("INPUT_REFRESH-CREDENTIALS", "true"),
@@ -1079,6 +1119,38 @@ mod tests {
                 .unwrap()
                 .refresh
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn the_renewing_profile_is_named_after_the_run_and_the_job() {
+        let runner = |name: &str| match name {
+            "GITHUB_RUN_ID" => Some("16789012345".to_owned()),
+            "GITHUB_RUN_ATTEMPT" => Some("2".to_owned()),
+            "GITHUB_JOB" => Some("deploy [eu] $(x)".to_owned()),
+            _ => None,
+        };
+        let name = refresh_profile_name(&runner);
+        let (named, random) = name.rsplit_once('-').unwrap();
+        assert_eq!(named, "aws-oidc-credentials-16789012345-2-deploy__eu____x_");
+        assert!(random.len() == 8 && random.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(profiles::check_name(&name).is_ok());
+        // Outside a runner (act without these variables, a test): the random part alone.
+        let name = refresh_profile_name(&|_: &str| None);
+        assert_eq!(name.len(), REFRESH_PROFILE_PREFIX.len() + 8, "{name}");
+    }
+
+    #[test]
+    fn a_profile_of_profiles_may_not_be_role_to_assumes() {
+        let e = error(&[
+            ("INPUT_REFRESH-CREDENTIALS", "true"),
+            ("INPUT_AWS-PROFILE", "ci"),
+            ("INPUT_PROFILES", "ci=arn:aws:iam::222222222222:role/deploy"),
+        ]);
+        assert!(
+            e.contains("Input 'profiles' line 1")
+                && e.contains("the profile 'ci' is already the one 'aws-profile' names"),
+            "{e}"
         );
     }
 
@@ -1100,11 +1172,12 @@ mod tests {
                 "{e}"
             );
         }
-        // Below what the AWS CLI and boto3 accept: allowed (for tests with short sessions),
-        // with a warning that says why it breaks them.
+        // Inside the AWS CLI's and boto3's refresh window: allowed, with a warning that says
+        // what it costs them (and that they do not fail).
         let c = with("60", "3600").unwrap();
         assert!(
-            c.warnings[0].contains("refuse credentials with fewer than 600"),
+            c.warnings[0].contains("in the last 840 seconds before the margin they run")
+                && c.warnings[0].contains("They refuse only expired credentials"),
             "{:?}",
             c.warnings
         );
@@ -1157,7 +1230,13 @@ mod tests {
         // With `role-to-assume`: its own profile, and the roles of `profiles`.
         let c = with(&[]).unwrap();
         assert!(c.refresh.is_some() && c.profiles.is_some());
-        assert_eq!(c.profile.as_ref().unwrap().name, REFRESH_PROFILE);
+        assert!(
+            c.profile
+                .as_ref()
+                .unwrap()
+                .name
+                .starts_with(REFRESH_PROFILE_PREFIX)
+        );
         // Without it: no profile of ours, which would hold nothing.
         for source in [
             &[("INPUT_ROLE-TO-ASSUME", "")][..],

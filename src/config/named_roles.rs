@@ -13,11 +13,12 @@ pub struct NamedRole {
     pub arn: String,
 }
 
-/// Parses the input's text. `taken` is the `aws-profile` name, if set; `is_role_arn` judges an
-/// ARN. `Err` is the problem, naming the line, to follow `Input 'profiles' `.
+/// Parses the input's text. `taken` is the profile the same step writes for `role-to-assume`,
+/// if any, with what writes it (`'aws-profile' names`); `is_role_arn` judges an ARN. `Err` is
+/// the problem, naming the line, to follow `Input 'profiles' `.
 pub fn parse(
     text: &str,
-    taken: Option<&str>,
+    taken: Option<(&str, &str)>,
     is_role_arn: impl Fn(&str) -> bool,
 ) -> Result<Vec<NamedRole>, String> {
     let mut roles: Vec<NamedRole> = Vec::new();
@@ -34,9 +35,9 @@ pub fn parse(
         };
         let (name, arn) = (name.trim(), arn.trim());
         check_name(name).map_err(|problem| at(format!("the profile name {problem}")))?;
-        if taken == Some(name) {
+        if let Some((_, by)) = taken.filter(|(taken, _)| *taken == name) {
             return Err(at(format!(
-                "the profile '{name}' is already the one 'aws-profile' names"
+                "the profile '{name}' is already the one {by}; give it another name"
             )));
         }
         if roles.iter().any(|role| role.name == name) {
@@ -77,7 +78,7 @@ mod tests {
     }
 
     fn roles(text: &str) -> Vec<(String, String)> {
-        parse(text, Some("ci"), arn)
+        parse(text, Some(("ci", "'aws-profile' names")), arn)
             .unwrap()
             .into_iter()
             .map(|r| (r.name, r.arn))
@@ -133,10 +134,21 @@ mod tests {
             ("d=deploy", &["line 1", "full ARN", "got 'deploy'"]),
             ("d=", &["full ARN", "got ''"]),
         ] {
-            let problem = parse(text, Some("ci"), arn).unwrap_err();
+            let problem = parse(text, Some(("ci", "'aws-profile' names")), arn).unwrap_err();
             for needle in needles {
                 assert!(problem.contains(needle), "{needle:?} in {problem}");
             }
         }
+        // The renewing profile of `role-to-assume` is taken the same way.
+        let renewing = "aws-oidc-credentials-1-1-deploy-0a1b2c3d";
+        let text = format!("{renewing}=arn:aws:iam::111111111111:role/a");
+        let by = "'refresh-credentials' writes for 'role-to-assume'";
+        let problem = parse(&text, Some((renewing, by)), arn).unwrap_err();
+        assert!(
+            problem.ends_with(&format!(
+                "the profile '{renewing}' is already the one {by}; give it another name"
+            )),
+            "{problem}"
+        );
     }
 }

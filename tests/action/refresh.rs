@@ -11,20 +11,36 @@ use crate::support::{Bench, REGION, ROLE, assert_failed_with};
 use testbench::runner::Job;
 use testbench::sts::Fault;
 
-const PROFILE: &str = "aws-oidc-credentials";
+/// How the renewing profile of the default job is named: the prefix, the run, its attempt and
+/// the job (eight random hex digits follow).
+const PROFILE_PREFIX: &str = "aws-oidc-credentials-4242424242-1-deploy-";
 
 fn config_file(bench: &Bench) -> PathBuf {
     bench.job.home().join(".aws").join("config")
 }
 
-/// The `credential_process` line of the profile in the config file.
-fn credential_process(bench: &Bench) -> String {
+/// The profile the job's later steps use: the one `AWS_PROFILE` names.
+fn profile(bench: &Bench) -> String {
+    bench.job.env()["AWS_PROFILE"].clone()
+}
+
+/// The `credential_process` line of `profile` in the config file.
+fn credential_process_of(bench: &Bench, profile: &str) -> String {
     let config = fs::read_to_string(config_file(bench)).expect("the config file");
+    let header = format!("[profile {profile}]");
     config
         .lines()
+        .skip_while(|line| *line != header)
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
         .find_map(|line| line.strip_prefix("credential_process = "))
-        .unwrap_or_else(|| panic!("a credential_process line:\n{config}"))
+        .unwrap_or_else(|| panic!("a credential_process line for {profile}:\n{config}"))
         .to_owned()
+}
+
+/// The `credential_process` line of the profile the job's later steps use.
+fn credential_process(bench: &Bench) -> String {
+    credential_process_of(bench, &profile(bench))
 }
 
 /// Runs the profile's `credential_process` as the SDKs do, through the shell.
@@ -61,7 +77,8 @@ fn later_steps_get_a_renewing_profile_instead_of_keys() {
             .with("output-credentials", "true")
     });
     result.assert_success();
-    assert_eq!(result.env["AWS_PROFILE"], PROFILE);
+    let profile = &result.env["AWS_PROFILE"];
+    assert!(profile.starts_with(PROFILE_PREFIX), "{profile}");
     assert_eq!(result.env["AWS_REGION"], REGION);
     assert_eq!(result.env["AWS_DEFAULT_REGION"], REGION);
     for name in [
@@ -81,7 +98,7 @@ fn later_steps_get_a_renewing_profile_instead_of_keys() {
     let line = credential_process(&bench);
     assert_eq!(
         config,
-        format!("[profile {PROFILE}]\ncredential_process = {line}\nregion = {REGION}\n")
+        format!("[profile {profile}]\ncredential_process = {line}\nregion = {REGION}\n")
     );
     assert!(line.contains("' credential-process '"), "{line}");
     assert!(!bench.job.home().join(".aws/credentials").exists());
@@ -275,9 +292,11 @@ fn python() -> PathBuf {
         .expect("the AWS CLI and its python3 on PATH: scripts/test installs them into .venv")
 }
 
-/// Sessions of a few seconds, and a margin and SDK refresh windows shrunk to match; boto3 and
-/// the AWS CLI, configured only by what the step exported, make calls across more than three
-/// expiries at once. None fails, and the renewals follow the sessions, not the calls.
+/// Sessions of a few seconds and a margin to match, far inside botocore's own refresh windows
+/// (15 and 10 minutes): boto3 and the AWS CLI, configured only by what the step exported, make
+/// calls across more than three expiries at once. They run `credential_process` before every
+/// call, as the warning says, and none fails (botocore refuses only expired credentials); the
+/// renewals follow the sessions, not the calls.
 #[cfg(unix)]
 #[test]
 fn boto3_and_the_aws_cli_keep_working_across_expiries() {
@@ -295,16 +314,6 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
         result.warnings
     );
 
-    // botocore asks again once fewer than 4 s remain and refuses fewer than 2.
-    let site = bench.job.workspace().join("site");
-    fs::create_dir_all(&site).unwrap();
-    fs::write(
-        site.join("sitecustomize.py"),
-        "from botocore.credentials import RefreshableCredentials\n\
-         RefreshableCredentials._advisory_refresh_timeout = 4\n\
-         RefreshableCredentials._mandatory_refresh_timeout = 2\n",
-    )
-    .unwrap();
     let script = bench.job.workspace().join("calls.py");
     fs::write(
         &script,
@@ -323,10 +332,6 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
     let endpoint = bench.sts.endpoint();
     let start = Instant::now();
     let before = web_identity_calls(&bench);
-    let with_site = |mut command: Command| {
-        command.env("PYTHONPATH", &site);
-        command
-    };
     let spawn = |mut command: Command| {
         command
             .stdout(std::process::Stdio::piped())
@@ -334,7 +339,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
             .spawn()
             .expect("python3 and sh run")
     };
-    let mut boto3 = with_site(bench.later_step(python().to_str().unwrap()));
+    let mut boto3 = bench.later_step(python().to_str().unwrap());
     boto3.arg(&script).arg(seconds.to_string()).arg(&endpoint);
     let cli_loop = format!(
         "end=$(( $(date +%s) + {seconds} )); n=0; \
@@ -343,7 +348,7 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
          n=$((n+1)); done; echo $n",
         Job::AWS_CLI
     );
-    let mut cli = with_site(bench.later_step("sh"));
+    let mut cli = bench.later_step("sh");
     cli.args(["-c", &cli_loop]);
     let (boto3, cli) = (spawn(boto3), spawn(cli));
     let calls = |child: std::process::Child, name: &str| -> usize {
@@ -398,8 +403,9 @@ fn a_token_file_profile_is_renewed_by_the_sdks_themselves() {
     assert_eq!(
         fs::read_to_string(config_file(&bench)).unwrap(),
         format!(
-            "[profile {PROFILE}]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\n\
+            "[profile {}]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\n\
              role_session_name = GitHubActions\nregion = {REGION}\n",
+            profile(&bench),
             file.display()
         )
     );
@@ -438,48 +444,150 @@ fn a_token_file_profile_is_renewed_by_the_sdks_themselves() {
     assert!(bench.github.requests().is_empty());
 }
 
+/// The role the AWS CLI answers as with `profile`, in a later step of `bench`'s job.
+fn cli_role(bench: &Bench, profile: &str) -> Result<String, String> {
+    let output = bench
+        .later_step(Job::AWS_CLI)
+        .args(["sts", "get-caller-identity", "--output", "text"])
+        .args(["--query", "Arn", "--endpoint-url", &bench.sts.endpoint()])
+        .env("AWS_PROFILE", profile)
+        .output()
+        .expect("the AWS CLI runs");
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
 #[test]
-fn a_second_renewing_step_replaces_the_profile_and_the_post_steps_undo_both() {
+fn two_renewing_uses_in_one_job_each_keep_their_profile_and_post_step() {
+    const OTHER: &str = "arn:aws:iam::111122223333:role/audit";
     let mut bench = Bench::new();
+    bench.sts.role(OTHER);
     let first = bench.run(|s| s.with("refresh-credentials", "true"));
     first.assert_success();
-    let first_line = credential_process(&bench);
     let second = bench.run(|s| {
         s.with("refresh-credentials", "true")
-            .with("role-session-name", "second")
+            .with("role-to-assume", OTHER)
     });
     second.assert_success();
-    let second_line = credential_process(&bench);
-    assert_ne!(first_line, second_line);
-    assert_eq!(
-        fs::read_to_string(config_file(&bench))
-            .unwrap()
-            .matches("[profile aws-oidc-credentials]")
-            .count(),
-        1
-    );
+    let (one, two) = (&first.env["AWS_PROFILE"], &second.env["AWS_PROFILE"]);
+    assert!(one.starts_with(PROFILE_PREFIX) && two.starts_with(PROFILE_PREFIX));
+    assert_ne!(one, two);
+    assert_eq!(profile(&bench), *two, "later steps use the last one");
+    // Each profile answers as its own role.
+    let assumed = |role: &str| {
+        role.replace(":iam::", ":sts::")
+            .replace(":role/", ":assumed-role/")
+    };
+    assert!(cli_role(&bench, one).unwrap().starts_with(&assumed(ROLE)));
+    assert!(cli_role(&bench, two).unwrap().starts_with(&assumed(OTHER)));
 
-    // The last step's post step runs first: it puts back the first step's profile, which the
-    // first step's post step then removes.
-    let posts = bench.finish();
-    let logs: Vec<&str> = posts
-        .iter()
-        .map(|post| post.result().expect("a post step ran").log())
-        .collect();
+    // The last use's post step runs first and takes out its own profile alone.
+    let post = bench.run_last_post().unwrap();
+    let log = post.result().expect("a post step ran").log();
     assert!(
-        logs[0].contains("Put back the AWS profile 'aws-oidc-credentials' this job replaced"),
-        "{}",
-        logs[0]
+        log.contains(&format!("Removed the AWS profile '{two}' this job wrote")),
+        "{log}"
     );
+    let still = cli_role(&bench, one);
     assert!(
-        logs[1].contains("Removed the AWS profile 'aws-oidc-credentials' this job wrote"),
-        "{}",
-        logs[1]
+        still.is_ok(),
+        "the first use's profile still works: {still:?}"
+    );
+    assert!(!Path::new(&second.state["refresh_settings"]).exists());
+    assert!(Path::new(&first.state["refresh_settings"]).exists());
+    let post = bench.run_last_post().unwrap();
+    let log = post.result().expect("a post step ran").log();
+    assert!(
+        log.contains(&format!("Removed the AWS profile '{one}' this job wrote")),
+        "{log}"
     );
     assert!(!config_file(&bench).exists());
-    for step in [&first, &second] {
-        assert!(!Path::new(&step.state["refresh_settings"]).exists());
+    assert!(!Path::new(&first.state["refresh_settings"]).exists());
+}
+
+/// Two jobs at once on one self-hosted machine whose runners share a home directory, each
+/// with its own role, run their steps at the same time and call AWS across several expiries
+/// of their sessions; each keeps answering as its own role to the end, also after the other
+/// job's post step has run.
+#[cfg(unix)]
+#[test]
+fn concurrent_jobs_sharing_a_home_keep_their_own_roles() {
+    const LIFETIME: u64 = 6;
+    const OTHER: &str = "arn:aws:iam::444455556666:role/other-team";
+    let mut a = Bench::new();
+    let mut b = Bench::new();
+    b.sts.role(OTHER);
+    b.job.share_home(&a.job);
+    for bench in [&a, &b] {
+        bench.sts.session_lifetime(Some(LIFETIME as u32));
     }
+    fn step(s: testbench::runner::Step<'_>) -> testbench::runner::Step<'_> {
+        s.with("refresh-credentials", "true")
+            .with("refresh-margin-seconds", "2")
+    }
+    let (ra, rb) = std::thread::scope(|scope| {
+        let ra = scope.spawn(|| a.run(step));
+        let rb = scope.spawn(|| b.run(|s| step(s).with("role-to-assume", OTHER)));
+        (ra.join().unwrap(), rb.join().unwrap())
+    });
+    ra.assert_success();
+    rb.assert_success();
+    assert_ne!(ra.env["AWS_PROFILE"], rb.env["AWS_PROFILE"]);
+
+    // Each job calls STS as its profile every 0.2 s; B goes on for a lifetime after A's post
+    // step.
+    let script = a.job.workspace().join("roles.py");
+    fs::write(
+        &script,
+        "import sys, time, boto3\n\
+         end = time.time() + float(sys.argv[1])\n\
+         client = boto3.session.Session().client('sts', endpoint_url=sys.argv[2])\n\
+         roles = set()\n\
+         while time.time() < end:\n\
+         \x20   roles.add(client.get_caller_identity()['Arn'].split('/')[1])\n\
+         \x20   time.sleep(0.2)\n\
+         print(' '.join(sorted(roles)))\n",
+    )
+    .unwrap();
+    let calls = |bench: &Bench, seconds: u64| {
+        bench
+            .later_step(python().to_str().unwrap())
+            .arg(&script)
+            .arg(seconds.to_string())
+            .arg(bench.sts.endpoint())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs")
+    };
+    let roles = |child: std::process::Child, job: &str| {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "job {job}'s calls failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let before = (web_identity_calls(&a), web_identity_calls(&b));
+    let (calls_a, calls_b) = (calls(&a, 3 * LIFETIME), calls(&b, 4 * LIFETIME));
+    assert_eq!(roles(calls_a, "A"), "deploy");
+    let posts = a.finish();
+    posts[0]
+        .result()
+        .expect("A's post step ran")
+        .assert_success();
+    assert_eq!(roles(calls_b, "B"), "other-team");
+    // Both renewed across the expiries, each with its own STS.
+    assert!(web_identity_calls(&a) >= before.0 + 2, "A renewed");
+    assert!(web_identity_calls(&b) >= before.1 + 3, "B renewed");
+    b.finish()[0]
+        .result()
+        .expect("B's post step ran")
+        .assert_success();
+    assert!(!config_file(&a).exists(), "nothing left in the shared home");
 }
 
 /// A later step with `role-chaining` starts from the renewing profile: the job's environment
@@ -499,7 +607,7 @@ fn a_later_step_chains_from_the_renewing_profile() {
         .run(|s| s.with("refresh-credentials", "true"))
         .assert_success();
     bench.sts.session_lifetime(None);
-    assert_eq!(bench.job.env()["AWS_PROFILE"], PROFILE);
+    assert!(profile(&bench).starts_with(PROFILE_PREFIX));
 
     let result = bench.run(|s| s.with("role-to-assume", NEXT).with("role-chaining", "true"));
     result.assert_success();

@@ -487,7 +487,7 @@ const CASES: &[Case] = &[
             ("INPUT_AWS-PROFILE", "ci"),
             ("INPUT_PROFILES", "ci=arn:aws:iam::111111111111:role/a"),
         ],
-        "Input 'profiles' line 1 ('ci=arn:aws:iam::111111111111:role/a'): the profile 'ci' is already the one 'aws-profile' names",
+        "Input 'profiles' line 1 ('ci=arn:aws:iam::111111111111:role/a'): the profile 'ci' is already the one 'aws-profile' names; give it another name",
     ),
     (
         "profiles: a role name",

@@ -162,6 +162,8 @@ pub struct Job {
     prepend_path: Vec<String>,
     masker: Masker,
     posts: Vec<PendingPost>,
+    /// Another job's home directory, shared with it (see [`Job::share_home`]).
+    shared_home: Option<PathBuf>,
 }
 
 impl Default for Job {
@@ -205,7 +207,14 @@ impl Job {
             prepend_path: Vec::new(),
             masker: Masker::default(),
             posts: Vec::new(),
+            shared_home: None,
         }
+    }
+
+    /// Makes this job's steps use `other`'s home directory, as two jobs of runners that one
+    /// user runs on one self-hosted machine do; each keeps its own workspace and `RUNNER_TEMP`.
+    pub fn share_home(&mut self, other: &Job) {
+        self.shared_home = Some(other.home());
     }
 
     /// A step running `action`; configure it, then [`Step::run`].
@@ -233,7 +242,10 @@ impl Job {
 
     /// The job's home directory (`HOME` of its steps).
     pub fn home(&self) -> PathBuf {
-        self.root.path().join("home")
+        match &self.shared_home {
+            Some(home) => home.clone(),
+            None => self.root.path().join("home"),
+        }
     }
 
     /// `GITHUB_WORKSPACE`, the steps' working directory.
@@ -264,32 +276,34 @@ impl Job {
 
     /// Runs the pending post steps, last registered first, and returns them in that order.
     pub fn finish(&mut self) -> Vec<PostRun> {
-        let mut runs = Vec::new();
-        while let Some(post) = self.posts.pop() {
-            let meta = post.config.action.meta().clone();
-            let script = meta
-                .post
-                .expect("only actions with a post step register one");
-            let mut context = self.env.clone();
-            apply_changes(&mut context, &post.config.env);
-            if !condition::evaluate(&meta.post_if, &context) {
-                runs.push(PostRun::Skipped {
-                    condition: meta.post_if,
-                });
-                continue;
-            }
-            let state = post
-                .state
-                .iter()
-                .map(|(name, value)| (format!("STATE_{name}"), value.clone()))
-                .collect();
-            runs.push(PostRun::Ran(Box::new(self.execute(
-                &post.config,
-                &script,
-                state,
-            ))));
+        std::iter::from_fn(|| self.run_last_post()).collect()
+    }
+
+    /// Runs the last registered post step that has not run yet, as the job's end does first;
+    /// `None` when none is left.
+    pub fn run_last_post(&mut self) -> Option<PostRun> {
+        let post = self.posts.pop()?;
+        let meta = post.config.action.meta().clone();
+        let script = meta
+            .post
+            .expect("only actions with a post step register one");
+        let mut context = self.env.clone();
+        apply_changes(&mut context, &post.config.env);
+        if !condition::evaluate(&meta.post_if, &context) {
+            return Some(PostRun::Skipped {
+                condition: meta.post_if,
+            });
         }
-        runs
+        let state = post
+            .state
+            .iter()
+            .map(|(name, value)| (format!("STATE_{name}"), value.clone()))
+            .collect();
+        Some(PostRun::Ran(Box::new(self.execute(
+            &post.config,
+            &script,
+            state,
+        ))))
     }
 
     /// `PATH` with the `GITHUB_PATH` additions (most recent first), the kept variables,
