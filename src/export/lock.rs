@@ -25,11 +25,16 @@ impl FileLock {
     /// Locks the file at `target` (its directory must exist), waiting while another process
     /// holds it.
     pub fn acquire(target: &Path) -> io::Result<FileLock> {
+        FileLock::acquire_within(target, WAIT)
+    }
+
+    /// The same, waiting at most `limit`.
+    pub fn acquire_within(target: &Path, limit: Duration) -> io::Result<FileLock> {
         let name = target
             .file_name()
             .map_or_else(|| "profile".into(), |name| name.to_string_lossy());
         let path = directory_of(target).join(format!(".{name}.lock"));
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + limit;
         let wait = || {
             if Instant::now() >= deadline {
                 return Err(io::Error::new(
@@ -37,7 +42,7 @@ impl FileLock {
                     format!(
                         "another process held the lock {} for {} s",
                         path.display(),
-                        WAIT.as_secs()
+                        limit.as_secs_f64()
                     ),
                 ));
             }

@@ -13,6 +13,7 @@ pub mod process;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,9 @@ pub struct Settings {
     pub user_agent_metadata: Vec<String>,
     /// Renew once fewer than this many seconds remain.
     pub margin_seconds: u64,
+    /// How long one `credential-process` call may take in all, a wait for another caller's
+    /// renewal included (see [`time_limit`]).
+    pub limit_seconds: u64,
     /// The cache of the credentials last had.
     pub cache: PathBuf,
 }
@@ -123,6 +127,7 @@ impl Renewal {
             allowed_account_ids: config.allowed_account_ids.clone(),
             user_agent_metadata: config.user_agent_metadata.clone(),
             margin_seconds: refresh.margin.as_secs(),
+            limit_seconds: time_limit(config.timeout).as_secs(),
             cache: refresh.dir.join(format!("{stem}.cache.json")),
         };
         Some(Renewal::Process {
@@ -138,6 +143,18 @@ impl Renewal {
             Renewal::Process { path, .. } => Some(path),
         }
     }
+}
+
+/// The most one `credential-process` call may take, a wait for another caller's renewal
+/// included: below the minute after which the Go SDK (Terraform's AWS provider) stops a
+/// `credential_process`, and below the lock's own wait, so that a renewal against an STS that
+/// does not answer ends, and lets its waiters end, with an error.
+pub const TIME_LIMIT: Duration = Duration::from_secs(50);
+
+/// The time limit of each renewal: the step's `action-timeout-s` where it is shorter than
+/// [`TIME_LIMIT`].
+pub fn time_limit(action_timeout: Option<Duration>) -> Duration {
+    action_timeout.map_or(TIME_LIMIT, |limit| limit.min(TIME_LIMIT))
 }
 
 impl Settings {
@@ -359,6 +376,16 @@ mod tests {
     }
 
     #[test]
+    fn a_renewal_ends_within_the_step_timeout_and_never_after_50_seconds() {
+        assert_eq!(time_limit(None), Duration::from_secs(50));
+        assert_eq!(
+            time_limit(Some(Duration::from_secs(5))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(time_limit(Some(Duration::from_secs(600))), TIME_LIMIT);
+    }
+
+    #[test]
     fn settings_hold_no_secret_and_give_back_the_session() {
         let settings = Settings {
             region: "us-east-2".into(),
@@ -377,6 +404,7 @@ mod tests {
             allowed_account_ids: Vec::new(),
             user_agent_metadata: Vec::new(),
             margin_seconds: 900,
+            limit_seconds: 50,
             cache: PathBuf::from("/tmp/c.json"),
         };
         let env = |name: &str| match name {

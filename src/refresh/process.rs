@@ -3,12 +3,14 @@
 //! `credential_process` JSON on stdout and nothing else there; an error is one line on stderr,
 //! which the SDK shows, and exit code 1. Callers that start at once (a `make -j`, Terraform's
 //! providers) take turns on a lock around check-the-cache-then-renew, so that only the first
-//! renews and the others get its credentials from the cache.
+//! renews and the others get its credentials from the cache. Each call, waiting included, ends
+//! within the settings' time limit (50 s, or the step's shorter `action-timeout-s`).
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use super::Settings;
 use super::cache::{self, ProcessCredentials};
@@ -42,19 +44,37 @@ fn run(args: &[OsString]) -> Result<ProcessCredentials, Error> {
                 .into(),
         ));
     };
+    let started = Instant::now();
     let settings = Settings::load(Path::new(path))?;
-    let _lock = FileLock::acquire(&settings.cache).map_err(|e| {
-        Error::Renew(format!(
-            "could not lock the credentials' cache {}: {e}",
-            settings.cache.display()
-        ))
+    let limit = Duration::from_secs(settings.limit_seconds);
+    let _lock = FileLock::acquire_within(&settings.cache, limit).map_err(|e| {
+        Error::Renew(match e.kind() {
+            std::io::ErrorKind::TimedOut => format!(
+                "another call was renewing the credentials for all of the {} s a call may take \
+                 (GitHub's token service or STS did not answer in time); gave up",
+                limit.as_secs()
+            ),
+            _ => format!(
+                "could not lock the credentials' cache {}: {e}",
+                settings.cache.display()
+            ),
+        })
     })?;
     if let Some(cached) = cache::read_fresh(&settings.cache, cache::now(), settings.margin_seconds)
     {
         return Ok(cached);
     }
-    let config = settings.config(|name| std::env::var(name).ok())?;
-    let outcome = step::run_blocking(&config)?;
+    let mut config = settings.config(|name| std::env::var(name).ok())?;
+    // What is left of the limit after waiting for the lock.
+    config.timeout = Some(limit.saturating_sub(started.elapsed()));
+    let outcome = step::run_blocking(&config).map_err(|error| match error {
+        Error::Timeout(_) => Error::Renew(format!(
+            "could not renew the credentials within the {} s a call may take (GitHub's token \
+             service or STS did not answer in time)",
+            limit.as_secs()
+        )),
+        other => other,
+    })?;
     let creds = outcome
         .credentials
         .as_ref()

@@ -283,6 +283,44 @@ fn a_renewal_that_fails_says_why_in_one_line_on_stderr() {
     );
 }
 
+/// Against an STS that never answers, a renewal and the callers waiting for it all end with one
+/// error line within the time limit (here the step's `action-timeout-s`; 50 s at most).
+#[test]
+fn renewals_against_a_stalled_sts_end_within_the_time_limit() {
+    let mut bench = Bench::new();
+    bench.sts.session_lifetime(Some(600));
+    bench
+        .run(|s| {
+            s.with("refresh-credentials", "true")
+                .with("action-timeout-s", "2")
+        })
+        .assert_success();
+    bench.sts.fail_always(Fault::Hang);
+    let line = credential_process(&bench);
+    let start = Instant::now();
+    let callers: Vec<_> = (0..4)
+        .map(|_| {
+            bench
+                .later_step("sh")
+                .args(["-c", &line])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for caller in callers {
+        let output = caller.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert!(output.stdout.is_empty(), "{output:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("the 2 s a call may take"), "{stderr}");
+    }
+    let elapsed = start.elapsed();
+    assert!(elapsed.as_secs_f64() < 8.0, "all ended in {elapsed:?}");
+}
+
 /// The interpreter of the AWS CLI on `PATH` (boto3 comes with it).
 fn python() -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
