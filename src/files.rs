@@ -1,6 +1,7 @@
 //! Reading a file that must be a regular file reached without symbolic links: neither the file
 //! nor its directory may be a link, what is opened must be what was checked, and a file given as
-//! an input (a web identity token, a trust policy) is read only up to [`Limit::InputFile`].
+//! an input (a web identity token, a trust policy) is read only up to [`Limit::InputFile`], a
+//! bundle of CA certificates only up to [`Limit::CaBundle`].
 
 use std::fmt;
 use std::fs::{self, File};
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub enum Limit {
     /// A file given as an input: a token or a trust policy is a few KB; 1 MiB at most.
     InputFile,
+    /// A bundle of CA certificates: Mozilla's whole set is about 200 KB; 16 MiB at most.
+    CaBundle,
     /// No limit (the profile files, which the action rewrites whole).
     None,
 }
@@ -20,7 +23,17 @@ impl Limit {
     fn bytes(self) -> u64 {
         match self {
             Limit::InputFile => 1024 * 1024,
+            Limit::CaBundle => 16 * 1024 * 1024,
             Limit::None => u64::MAX,
+        }
+    }
+
+    /// The problem of a file over the limit.
+    fn exceeded(self) -> &'static str {
+        match self {
+            Limit::InputFile => "file is larger than 1 MiB, the limit for an input file",
+            Limit::CaBundle => "file is larger than 16 MiB, the limit for a bundle of certificates",
+            Limit::None => "file is larger than this system can read",
         }
     }
 }
@@ -135,22 +148,17 @@ pub fn read_regular(
         break (file, opened);
     };
     let read_error = |source| io_error("read", path, source);
-    let too_large = || {
-        refuse(
-            path,
-            "file is larger than 1 MiB, the limit for an input file",
-        )
-    };
-    let limit = limit.bytes();
-    if opened.len() > limit {
+    let too_large = || refuse(path, limit.exceeded());
+    let bytes = limit.bytes();
+    if opened.len() > bytes {
         return Err(too_large());
     }
     // A file that grows while it is read is cut at the limit, and refused.
     let mut content = Vec::new();
-    file.take(limit.saturating_add(1))
+    file.take(bytes.saturating_add(1))
         .read_to_end(&mut content)
         .map_err(read_error)?;
-    if content.len() as u64 > limit {
+    if content.len() as u64 > bytes {
         return Err(too_large());
     }
     Ok(Some(content))

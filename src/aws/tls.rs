@@ -2,8 +2,10 @@
 //! action. Mozilla's root certificates are compiled in; the PEM files named by
 //! `NODE_EXTRA_CA_CERTS` (what GHES and proxied self-hosted runners set for node actions) and
 //! `AWS_CA_BUNDLE` (what the AWS CLI and SDKs honour) add to them; the operating system's store
-//! is read only with `NODE_USE_SYSTEM_CA=1` (or node's `--use-system-ca` in `NODE_OPTIONS`). By default nothing is read from the system: that is
-//! slow, and minimal container images have no store at all.
+//! is read only with `NODE_USE_SYSTEM_CA=1` (or node's `--use-system-ca` in `NODE_OPTIONS`). By
+//! default nothing is read from the system: that is slow, and minimal container images have no
+//! store at all. The PEM files are read as the action's other files are: a regular file, of at
+//! most 16 MiB.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -15,6 +17,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::error::Error;
+use crate::files::{self, Limit};
 
 /// The variables naming PEM files whose certificates are trusted besides Mozilla's roots.
 const EXTRA_CA_VARIABLES: [&str; 2] = ["NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"];
@@ -143,7 +146,13 @@ fn read_pem_file(variable: &str, path: &Path) -> Result<Vec<CertificateDer<'stat
             path.display()
         ))
     };
-    let pem = std::fs::read(path).map_err(|e| at_fault(format!("cannot be read: {e}")))?;
+    // A regular file of a bundle's size (links allowed: system bundles are often links); a FIFO
+    // or a device would block or never end.
+    let pem = match files::read_regular(path, true, Limit::CaBundle) {
+        Ok(Some(pem)) => pem,
+        Ok(None) => return Err(at_fault("cannot be read: it does not exist".into())),
+        Err(e) => return Err(at_fault(format!("cannot be read: {e}"))),
+    };
     let ders = pem_certificates(&pem).map_err(|e| at_fault(format!("is not valid PEM: {e}")))?;
     if ders.is_empty() {
         return Err(at_fault(

@@ -22,6 +22,13 @@ pub const EXPORTED: [&str; 5] = [
     "AWS_SESSION_TOKEN",
 ];
 
+/// The binary under test: the one cargo built for the tests, or a release build named by
+/// `AWS_OIDC_CREDENTIALS_TEST_BINARY`.
+pub fn binary() -> String {
+    std::env::var("AWS_OIDC_CREDENTIALS_TEST_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_aws-oidc-credentials").to_owned())
+}
+
 pub struct Bench {
     pub github: GithubTokenService,
     pub sts: StsStandIn,
@@ -44,10 +51,7 @@ impl Bench {
         sts.trust(&github);
         sts.role(ROLE);
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        // A release build can be tested in place of the one cargo built for the tests.
-        let binary = std::env::var("AWS_OIDC_CREDENTIALS_TEST_BINARY")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_aws-oidc-credentials").to_owned());
-        let action = ActionDir::with_binary(root, binary);
+        let action = ActionDir::with_binary(root, binary());
         Bench {
             github,
             sts,

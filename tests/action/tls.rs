@@ -134,6 +134,85 @@ fn a_certificate_file_that_cannot_be_used_is_named_before_any_request() {
     assert!(bench.sts.requests().is_empty());
 }
 
+/// A certificate file that would block the reader (a FIFO no one writes), never end
+/// (`/dev/zero`) or is larger than any bundle ends the main step, `exec` and a renewal at once
+/// with one error naming the variable and the file, before any request.
+#[cfg(unix)]
+#[test]
+fn a_certificate_file_that_would_never_end_is_refused_at_once() {
+    let Setup {
+        mut bench,
+        dir,
+        ca_file,
+    } = setup();
+    let fifo = dir.path().join("fifo.pem");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success(), "mkfifo makes a FIFO");
+    let huge = dir.path().join("huge.pem");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(17 * 1024 * 1024).unwrap();
+    let cases = [
+        (fifo.display().to_string(), "path is not a regular file"),
+        ("/dev/zero".to_owned(), "path is not a regular file"),
+        (huge.display().to_string(), "file is larger than 16 MiB"),
+    ];
+    for variable in ["NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"] {
+        for (path, problem) in &cases {
+            let start = Instant::now();
+            let result = bench.run(|s| s.env(variable, path).with("action-timeout-s", "30"));
+            assert_failed_with(
+                &result,
+                &[&format!(
+                    "{variable} names {path}, which cannot be read: {problem}"
+                )],
+            );
+            let output = bench
+                .later_step(&crate::support::binary())
+                .args(["exec", "--aws-region", "us-east-2"])
+                .args(["--role-to-assume", crate::support::ROLE, "--", "true"])
+                .env("AWS_ENDPOINT_URL_STS", bench.sts.endpoint())
+                .env(variable, path)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{stderr}");
+            assert!(
+                stderr.contains(&format!("{variable} names {path}")),
+                "{stderr}"
+            );
+            assert!(start.elapsed() < Duration::from_secs(10), "{path}");
+        }
+    }
+    assert!(bench.github.requests().is_empty());
+    assert!(bench.sts.requests().is_empty());
+
+    // A renewal reads them too.
+    bench.sts.session_lifetime(Some(600));
+    let result = bench.run(|s| {
+        s.with("refresh-credentials", "true")
+            .env("NODE_EXTRA_CA_CERTS", &ca_file)
+    });
+    result.assert_success();
+    let config = std::fs::read_to_string(bench.job.home().join(".aws/config")).unwrap();
+    let line = config
+        .lines()
+        .find_map(|l| l.strip_prefix("credential_process = "))
+        .unwrap();
+    let fifo = fifo.display().to_string();
+    let output = bench
+        .later_step("sh")
+        .args(["-c", line])
+        .env("AWS_CA_BUNDLE", &fifo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("AWS_CA_BUNDLE names {fifo}, which cannot be read")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn no_system_store_is_needed() {
     // A job container without a CA bundle: the system store's paths lead nowhere.
