@@ -2,9 +2,10 @@
 //
 // The action's work is done by a native Rust binary; this file only finds the
 // binary built for the runner's platform (unpacking it from the release's
-// packed binaries on a job's first run, see unpack.js) and runs it with the
-// step's environment and standard streams. Node built-ins only: nothing to
-// install.
+// packed binaries on a job's first run, or, where the action's directory
+// cannot be written, checking the one in RUNNER_TEMP: see unpack.js) and runs
+// it with the step's environment and standard streams. Node built-ins only:
+// nothing to install.
 //
 // Where node has `process.execve` and allows it (node 24 on Linux and macOS,
 // the runner's node for node24 actions), the binary replaces this node
@@ -88,7 +89,8 @@ function run(args = [], {
     missing();
     return undefined;
   }
-  // The first run in a job: the binary is still in the packed binaries.
+  // The first run in a job (the binary is still in the packed binaries), or
+  // one where the action's directory cannot be written: see unpack.js.
   const { unpack, UnpackError } = require('./unpack');
   const exe = path.basename(candidates[0]);
   return unpack(path.join(actionDir, 'dist', 'bin'), `${target}/${exe}`)

@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { spawn, spawnSync } = require('node:child_process');
 
 const DIST = path.join(__dirname, '..', 'dist');
@@ -73,6 +74,11 @@ const execOnly = {
   skip: (process.platform === 'win32' && 'fake binaries are shell scripts') ||
     (typeof process.execve !== 'function' && 'this node has no process.execve'),
 };
+
+// `gate`, also skipping where node cannot pack binaries (zstd, node 22.15 and later).
+function packing(gate) {
+  return { skip: gate.skip || (typeof zlib.zstdCompressSync !== 'function' && 'this node has no zstd') };
+}
 
 test('maps node platforms and architectures to binary directories', () => {
   const dir = path.join('/', 'action');
@@ -147,12 +153,12 @@ test('Windows on Arm runs the windows-x64 binary', (t) => {
   assert.equal(candidates[0], shipped);
 });
 
-test('damaged packed binaries give one error line, exit code 1 and no binary', posixOnly, (t) => {
+test('damaged packed binaries give one error line, exit code 1 and no binary', packing(posixOnly), (t) => {
   const dir = actionDir(t);
   const binary = packRelease(dir, 'echo never');
   const manifest = path.join(dir, 'dist', 'bin', 'MANIFEST');
   const text = fs.readFileSync(manifest, 'utf8');
-  const sha256 = text.trim().split('\n').pop().split(' ')[2];
+  const sha256 = packedSha256(dir);
   fs.writeFileSync(manifest, text.replace(sha256, '0'.repeat(64)));
   const result = launch(dir);
   assert.equal(result.status, 1);
@@ -222,10 +228,98 @@ function packRelease(dir, body, before = ['linux-arm64/other', 'windows-x64/othe
   return binary;
 }
 
+// The SHA-256 of this machine's binary, from the MANIFEST of packRelease in `dir`.
+function packedSha256(dir) {
+  const text = fs.readFileSync(path.join(dir, 'dist', 'bin', 'MANIFEST'), 'utf8');
+  return text.trim().split('\n').pop().split(' ')[2];
+}
+
+// A fresh RUNNER_TEMP, removed after the test.
+function runnerTempDir(t) {
+  const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
+  t.after(() => fs.rmSync(runnerTemp, { recursive: true, force: true }));
+  return runnerTemp;
+}
+
+// Where the binary packed in `dir` goes in `runnerTemp` when the action's
+// directory cannot be written (and nothing else is there).
+function fallbackPath(dir, runnerTemp) {
+  const unpackedDir = `aws-oidc-credentials-${packedSha256(dir).slice(0, 16)}`;
+  return path.join(runnerTemp, unpackedDir, path.basename(shippedPath()));
+}
+
+// The fake binary of readOnlyRelease: it prints the path it runs from.
+const RAN_FROM = 'echo "ran $0 args=[$*]"';
+// Another program of the same size.
+const SAME_SIZE = 'echo "RAN $0 args=[$*]"';
+
+// A release whose action directory cannot be written (a file where the
+// binary's directory would be), with a fresh RUNNER_TEMP: its binary (RAN_FROM)
+// unpacks to `fallback` in RUNNER_TEMP.
+function readOnlyRelease(t) {
+  const dir = actionDir(t);
+  const binary = packRelease(dir, RAN_FROM, []);
+  fs.rmSync(path.dirname(binary), { recursive: true });
+  fs.writeFileSync(path.dirname(binary), '');
+  const runnerTemp = runnerTempDir(t);
+  return { dir, env: { RUNNER_TEMP: runnerTemp }, fallback: fallbackPath(dir, runnerTemp) };
+}
+
+// Creates the directory of `file`, that only this user can use.
+function ownDir(file) {
+  fs.mkdirSync(path.dirname(file), { mode: 0o700 });
+}
+
+// What an earlier step of the job could leave where the binary of
+// readOnlyRelease goes in RUNNER_TEMP, `fallback`: none of it may run.
+// `elsewhere` is a directory for files outside RUNNER_TEMP.
+const PLANTED = {
+  'another program': (fallback) => fakeBinary(fallback, '', 'echo planted'),
+  'another program of the same size': (fallback) => fakeBinary(fallback, '', SAME_SIZE),
+  'an empty file': (fallback) => {
+    ownDir(fallback);
+    fs.writeFileSync(fallback, '', { mode: 0o755 });
+  },
+  'a directory': (fallback) => fs.mkdirSync(fallback, { recursive: true }),
+  'a FIFO': (fallback) => {
+    ownDir(fallback);
+    assert.equal(spawnSync('mkfifo', [fallback]).status, 0);
+  },
+  'a symbolic link to the binary': (fallback, elsewhere) => {
+    ownDir(fallback);
+    fs.symlinkSync(fakeBinary(elsewhere, path.basename(fallback), RAN_FROM), fallback);
+  },
+  'a symbolic link to a directory holding the binary': (fallback, elsewhere) => {
+    fakeBinary(elsewhere, path.basename(fallback), RAN_FROM);
+    fs.symlinkSync(elsewhere, path.dirname(fallback));
+  },
+  'the binary in a directory that others can write': (fallback) => {
+    fakeBinary(fallback, '', RAN_FROM);
+    fs.chmodSync(path.dirname(fallback), 0o777);
+  },
+  'a file where its directory would be': (fallback) => fs.writeFileSync(path.dirname(fallback), ''),
+};
+
+// Expects `result` to be a run of the binary of readOnlyRelease, unpacked
+// afresh into a new directory beside `fallback`'s that only this user can use,
+// with `args`. `what` names the case.
+function expectFreshRun(result, fallback, args, what) {
+  assert.equal(result.stderr, '', what);
+  assert.equal(result.status, 0, what);
+  const ran = result.stdout.slice('ran '.length, result.stdout.indexOf(' args='));
+  assert.equal(result.stdout, `ran ${ran} args=[${args}]\n`, what);
+  // <fallback's directory>-XXXXXX/<file>, as fs.mkdtemp names it.
+  const fresh = path.dirname(ran);
+  assert.equal(ran, path.join(fresh, path.basename(fallback)), what);
+  assert.equal(fresh.slice(0, -7), path.dirname(fallback), what);
+  assert.match(fresh.slice(-7), /^-\w{6}$/, what);
+  assert.equal(fs.statSync(fresh).mode & 0o777, 0o700, what);
+}
+
 for (const [way, options] of WAYS) {
   const only = way === 'exec' ? execOnly : posixOnly;
 
-  test(`${way}: the first run unpacks the binary from the packed binaries; later runs use it`, only, (t) => {
+  test(`${way}: the first run unpacks the binary from the packed binaries; later runs use it`, packing(only), (t) => {
     const dir = actionDir(t);
     const binary = packRelease(dir, 'echo "unpacked args=[$*]"');
     const first = launch(dir, 'main', {}, options);
@@ -239,20 +333,58 @@ for (const [way, options] of WAYS) {
     assert.equal(launch(dir, 'post', {}, options).stdout, 'unpacked args=[post]\n');
   });
 
-  test(`${way}: where the action's directory cannot be written, the binary goes to RUNNER_TEMP`, only, (t) => {
+  test(`${way}: a program planted in RUNNER_TEMP does not run where dist/bin can be written`, packing(only), (t) => {
     const dir = actionDir(t);
-    const binary = packRelease(dir, 'echo "from runner temp args=[$*]"', []);
-    // A file where the binary's directory would be: nothing can be written there.
-    fs.rmSync(path.dirname(binary), { recursive: true });
-    fs.writeFileSync(path.dirname(binary), '');
-    const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
-    t.after(() => fs.rmSync(runnerTemp, { recursive: true, force: true }));
-    const env = { RUNNER_TEMP: runnerTemp };
-    assert.equal(launch(dir, 'main', env, options).stdout, 'from runner temp args=[]\n');
-    const [unpackedDir] = fs.readdirSync(runnerTemp);
-    assert.match(unpackedDir, /^aws-oidc-credentials-[0-9a-f]{16}$/);
+    const binary = packRelease(dir, 'echo "unpacked args=[$*]"');
+    const runnerTemp = runnerTempDir(t);
+    const planted = fallbackPath(dir, runnerTemp);
+    fakeBinary(planted, '', 'echo planted');
+    const result = launch(dir, 'main', { RUNNER_TEMP: runnerTemp }, options);
+    assert.equal(result.stdout, 'unpacked args=[]\n');
+    assert.equal(result.status, 0);
+    assert.equal(fs.statSync(binary).mode & 0o777, 0o755);
+  });
+
+  test(`${way}: where the action's directory cannot be written, the binary goes to RUNNER_TEMP`, packing(only), (t) => {
+    const { dir, env, fallback } = readOnlyRelease(t);
+    assert.equal(launch(dir, 'main', env, options).stdout, `ran ${fallback} args=[]\n`);
+    // Into a directory named after its hash, that only this user can use.
+    assert.deepEqual(fs.readdirSync(env.RUNNER_TEMP), [path.basename(path.dirname(fallback))]);
+    assert.equal(fs.statSync(path.dirname(fallback)).mode & 0o777, 0o700);
+    // The post step checks it and runs it: the packed binaries are not read again.
     fs.rmSync(path.join(dir, 'dist', 'bin', 'binaries.zst'));
-    assert.equal(launch(dir, 'post', env, options).stdout, 'from runner temp args=[post]\n');
+    assert.equal(launch(dir, 'post', env, options).stdout, `ran ${fallback} args=[post]\n`);
+  });
+
+  test(`${way}: a binary unpacked to RUNNER_TEMP is checked again each time before it runs`, packing(only), (t) => {
+    const { dir, env, fallback } = readOnlyRelease(t);
+    assert.equal(launch(dir, 'main', env, options).stdout, `ran ${fallback} args=[]\n`);
+    // Changed in place by a step in between, to a program of the same size.
+    fs.writeFileSync(fallback, `#!/bin/sh\n${SAME_SIZE}\n`);
+    expectFreshRun(launch(dir, 'post', env, options), fallback, 'post', 'changed in place');
+  });
+
+  test(`${way}: nothing found in RUNNER_TEMP runs but the binary, unpacked there by this user`, packing(only), (t) => {
+    for (const [what, plant] of Object.entries(PLANTED)) {
+      const { dir, env, fallback } = readOnlyRelease(t);
+      plant(fallback, path.join(dir, 'elsewhere'));
+      expectFreshRun(launch(dir, 'main', env, options), fallback, '', what);
+      // A later step unpacks it afresh again.
+      expectFreshRun(launch(dir, 'post', env, options), fallback, 'post', what);
+    }
+  });
+
+  test(`${way}: where RUNNER_TEMP cannot be written either, one error line names what was wrong`, packing(only), (t) => {
+    const { dir, env, fallback } = readOnlyRelease(t);
+    fs.rmSync(env.RUNNER_TEMP, { recursive: true });
+    fs.writeFileSync(env.RUNNER_TEMP, '');
+    const result = launch(dir, 'main', env, options);
+    const target = packedName().split('/')[0];
+    assert.equal(result.stdout, `::error::aws-oidc-credentials: cannot unpack the binary for ${target}: ` +
+      `cannot write ${path.join(dir, shippedPath())}: EEXIST; ${fallback}: ENOTDIR; ` +
+      `cannot write a new directory in ${env.RUNNER_TEMP}: ENOTDIR\n`);
+    assert.equal(result.stderr, '');
+    assert.equal(result.status, 1);
   });
 
   test(`${way}: runs the shipped binary with the environment; exit code 0`, only, (t) => {
