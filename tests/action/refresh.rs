@@ -52,6 +52,23 @@ fn run_credential_process(bench: &Bench) -> Output {
         .expect("sh runs")
 }
 
+/// `count` later steps that run the profile's `credential_process` at once, as the SDKs do,
+/// their output piped.
+fn callers_at_once(bench: &Bench, count: usize) -> Vec<std::process::Child> {
+    let line = credential_process(bench);
+    (0..count)
+        .map(|_| {
+            bench
+                .later_step("sh")
+                .args(["-c", &line])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect()
+}
+
 fn web_identity_calls(bench: &Bench) -> usize {
     bench
         .sts
@@ -213,19 +230,7 @@ fn twenty_callers_at_once_make_one_sts_call() {
         .assert_success();
     bench.sts.session_lifetime(None);
     let before = web_identity_calls(&bench);
-    let line = credential_process(&bench);
-    let children: Vec<_> = (0..20)
-        .map(|_| {
-            bench
-                .later_step("sh")
-                .args(["-c", &line])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let keys: Vec<String> = children
+    let keys: Vec<String> = callers_at_once(&bench, 20)
         .into_iter()
         .map(|child| {
             let output = child.wait_with_output().unwrap();
@@ -296,20 +301,8 @@ fn renewals_against_a_stalled_sts_end_within_the_time_limit() {
         })
         .assert_success();
     bench.sts.fail_always(Fault::Hang);
-    let line = credential_process(&bench);
     let start = Instant::now();
-    let callers: Vec<_> = (0..4)
-        .map(|_| {
-            bench
-                .later_step("sh")
-                .args(["-c", &line])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for caller in callers {
+    for caller in callers_at_once(&bench, 4) {
         let output = caller.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{output:?}");
         assert!(output.stdout.is_empty(), "{output:?}");
@@ -319,6 +312,46 @@ fn renewals_against_a_stalled_sts_end_within_the_time_limit() {
     }
     let elapsed = start.elapsed();
     assert!(elapsed.as_secs_f64() < 8.0, "all ended in {elapsed:?}");
+}
+
+/// boto3 in a later step of `bench`'s job, configured only by what the job exported, calling
+/// STS every 0.2 s for `seconds`; it prints how many calls it made and the roles that answered.
+fn boto3_calls(bench: &Bench, seconds: u64) -> std::process::Child {
+    let script = bench.job.workspace().join("calls.py");
+    fs::write(
+        &script,
+        "import sys, time, boto3\n\
+         end = time.time() + float(sys.argv[1])\n\
+         client = boto3.session.Session().client('sts', endpoint_url=sys.argv[2])\n\
+         calls, roles = 0, set()\n\
+         while time.time() < end:\n\
+         \x20   roles.add(client.get_caller_identity()['Arn'].split('/')[1])\n\
+         \x20   calls += 1\n\
+         \x20   time.sleep(0.2)\n\
+         print(calls, ' '.join(sorted(roles)))\n",
+    )
+    .unwrap();
+    bench
+        .later_step(python().to_str().unwrap())
+        .arg(&script)
+        .arg(seconds.to_string())
+        .arg(bench.sts.endpoint())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs")
+}
+
+/// What `child`, a later step's command called `name`, printed, once it succeeded.
+fn stdout_of(child: std::process::Child, name: &str) -> String {
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{name} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout.trim().to_owned()
 }
 
 /// The interpreter of the AWS CLI on `PATH` (boto3 comes with it).
@@ -352,20 +385,6 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
         result.warnings
     );
 
-    let script = bench.job.workspace().join("calls.py");
-    fs::write(
-        &script,
-        "import sys, time, boto3\n\
-         end = time.time() + float(sys.argv[1])\n\
-         client = boto3.session.Session().client('sts', endpoint_url=sys.argv[2])\n\
-         calls = 0\n\
-         while time.time() < end:\n\
-         \x20   client.get_caller_identity()\n\
-         \x20   calls += 1\n\
-         \x20   time.sleep(0.2)\n\
-         print(calls)\n",
-    )
-    .unwrap();
     let seconds = 3 * LIFETIME + 4;
     let endpoint = bench.sts.endpoint();
     let start = Instant::now();
@@ -377,8 +396,6 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
             .spawn()
             .expect("python3 and sh run")
     };
-    let mut boto3 = bench.later_step(python().to_str().unwrap());
-    boto3.arg(&script).arg(seconds.to_string()).arg(&endpoint);
     let cli_loop = format!(
         "end=$(( $(date +%s) + {seconds} )); n=0; \
          while [ \"$(date +%s)\" -lt $end ]; do \
@@ -388,16 +405,10 @@ fn boto3_and_the_aws_cli_keep_working_across_expiries() {
     );
     let mut cli = bench.later_step("sh");
     cli.args(["-c", &cli_loop]);
-    let (boto3, cli) = (spawn(boto3), spawn(cli));
-    let calls = |child: std::process::Child, name: &str| -> usize {
-        let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{name} failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout.trim().parse().unwrap()
+    let (boto3, cli) = (boto3_calls(&bench, seconds), spawn(cli));
+    let calls = |child, name| -> usize {
+        let stdout = stdout_of(child, name);
+        stdout.split(' ').next().unwrap().parse().unwrap()
     };
     let calls = calls(boto3, "boto3") + calls(cli, "the AWS CLI");
     let elapsed = start.elapsed();
@@ -576,48 +587,19 @@ fn concurrent_jobs_sharing_a_home_keep_their_own_roles() {
 
     // Each job calls STS as its profile every 0.2 s; B goes on for a lifetime after A's post
     // step.
-    let script = a.job.workspace().join("roles.py");
-    fs::write(
-        &script,
-        "import sys, time, boto3\n\
-         end = time.time() + float(sys.argv[1])\n\
-         client = boto3.session.Session().client('sts', endpoint_url=sys.argv[2])\n\
-         roles = set()\n\
-         while time.time() < end:\n\
-         \x20   roles.add(client.get_caller_identity()['Arn'].split('/')[1])\n\
-         \x20   time.sleep(0.2)\n\
-         print(' '.join(sorted(roles)))\n",
-    )
-    .unwrap();
-    let calls = |bench: &Bench, seconds: u64| {
-        bench
-            .later_step(python().to_str().unwrap())
-            .arg(&script)
-            .arg(seconds.to_string())
-            .arg(bench.sts.endpoint())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 runs")
-    };
-    let roles = |child: std::process::Child, job: &str| {
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "job {job}'s calls failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    let roles = |child, job| {
+        let stdout = stdout_of(child, job);
+        stdout.split_once(' ').unwrap().1.to_owned()
     };
     let before = (web_identity_calls(&a), web_identity_calls(&b));
-    let (calls_a, calls_b) = (calls(&a, 3 * LIFETIME), calls(&b, 4 * LIFETIME));
-    assert_eq!(roles(calls_a, "A"), "deploy");
+    let (calls_a, calls_b) = (boto3_calls(&a, 3 * LIFETIME), boto3_calls(&b, 4 * LIFETIME));
+    assert_eq!(roles(calls_a, "job A"), "deploy");
     let posts = a.finish();
     posts[0]
         .result()
         .expect("A's post step ran")
         .assert_success();
-    assert_eq!(roles(calls_b, "B"), "other-team");
+    assert_eq!(roles(calls_b, "job B"), "other-team");
     // Both renewed across the expiries, each with its own STS.
     assert!(web_identity_calls(&a) >= before.0 + 2, "A renewed");
     assert!(web_identity_calls(&b) >= before.1 + 3, "B renewed");
