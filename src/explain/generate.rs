@@ -31,14 +31,15 @@ case-sensitively: spell them as GitHub does.
 Repositories (at least one; repeatable):
   --repo OWNER/NAME           a repository, subject repo:OWNER/NAME:...
   --repo OWNER@ID/NAME@ID     a repository by name and ids, in the immutable subject form
-                              repo:OWNER@ID/NAME@ID:... of repositories created from mid-2026;
-                              a new repository that takes over the name does not match it
+                              repo:OWNER@ID/NAME@ID:... (repositories created, renamed or
+                              transferred after 18 June 2026, and those opted in), which a
+                              repository taking over the name later does not match; the ids:
+                              gh api repos/OWNER/NAME --jq '.owner.id, .id'
 
 Runs (at least one; --branch, --tag and --environment are repeatable, and a value holding
 * or ? is a pattern):
   --branch NAME               runs for a branch (sub ...:ref:refs/heads/NAME), such as
-                              pushes, and pull_request_target runs for the base branch; never
-                              a job with an environment
+                              pushes to it; never a job with an environment
   --tag NAME                  runs for a tag (sub ...:ref:refs/tags/NAME)
   --environment NAME          jobs in an environment (sub ...:environment:NAME), whatever
                               their branch: the environment's protection rules decide
