@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use serde::{Serialize, Serializer};
@@ -76,7 +77,8 @@ pub fn main(args: &[OsString]) -> ExitCode {
                      it with your account's id, or give --account"
                 );
             }
-            print!("{}", request.render());
+            // Output that cannot be written (a closed pipe) leaves nothing better to do.
+            let _ = std::io::stdout().write_all(request.render().as_bytes());
         }
         Err(problem) => return cli::usage_error(&problem, USAGE),
     }
