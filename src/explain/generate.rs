@@ -43,7 +43,7 @@ Runs (at least one; --branch, --tag and --environment are repeatable, and a valu
                               pushes to it; never a job with an environment
   --tag NAME                  runs for a tag (sub ...:ref:refs/tags/NAME)
   --environment NAME          jobs in an environment (sub ...:environment:NAME), whatever
-                              their branch: the environment's protection rules decide
+                              their branch: its deployment branch rules decide which reach it
   --pull-request              every pull_request run, whatever its branch, including pull
                               requests from forks where the repository gives those a token
                               (sub ...:pull_request): code not yet reviewed gets the role
