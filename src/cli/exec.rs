@@ -52,7 +52,7 @@ const INPUT_FLAGS: [&str; 5] = [
 ];
 
 /// The `audience` input's default in `action.yml`.
-const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
+pub(crate) const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
 
 /// The key variables a command must not get from our environment when it should use a profile.
 const KEY_VARIABLES: [&str; 3] = [

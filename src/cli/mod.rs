@@ -1,6 +1,6 @@
 //! The binary's command line beyond the action's two steps: the usage text (`--help`),
 //! `--version`, how a usage error and a failure end, and the subcommand a user runs in a `run:`
-//! step ([`exec`]). (`explain` lives with the trust-policy evaluation it prints.)
+//! step ([`exec`]). (`explain` and `policy` live with the trust-policy evaluation.)
 //!
 //! Usage errors go to stderr as `error: …` and the usage, exit code 2, as `explain` does; a
 //! failure of the action's own kind is one `::error::` line and exit code 1.
@@ -21,14 +21,15 @@ usage: aws-oidc-credentials                 the action's main step (configured b
                                             run one command with credentials for it alone
        aws-oidc-credentials explain --trust-policy FILE (--claims FILE | --sub SUB --aud AUD ...)
                                             check a role's trust policy against a token's claims
+       aws-oidc-credentials policy --repo OWNER/NAME (--branch NAME | --environment NAME | ...)
+                                            write a trust policy admitting those runs alone
        aws-oidc-credentials --help | --version";
 
 /// `--help`'s text.
 pub fn help() -> String {
     format!(
         "{}: temporary AWS credentials from GitHub OIDC\n\n{USAGE}\n\n\
-         Run 'aws-oidc-credentials exec --help' or 'aws-oidc-credentials explain --help' for \
-         their options.",
+         Run 'aws-oidc-credentials COMMAND --help' for the options of exec, explain and policy.",
         version()
     )
 }

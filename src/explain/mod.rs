@@ -4,9 +4,11 @@
 //! line. Exit code 0: allowed, 1: denied, 2: the input cannot be used.
 //!
 //! The stage owns why a role refused: the trust-policy evaluation ([`policy`]) this subcommand
-//! prints, and the diagnosis of a denial the main step prints ([`diagnosis`]).
+//! prints, and the diagnosis of a denial the main step prints ([`diagnosis`]). The `policy`
+//! subcommand ([`generate`]) writes a trust policy for the runs a user names.
 
 pub mod diagnosis;
+pub mod generate;
 pub mod policy;
 
 use std::ffi::OsString;

@@ -15,6 +15,7 @@ mod modes;
 mod moto;
 mod named_profiles;
 mod oidc;
+mod policy;
 mod profiles;
 mod proxy;
 #[cfg(unix)]
