@@ -156,16 +156,22 @@ fn a_certificate_file_that_would_never_end_is_refused_at_once() {
         ("/dev/zero".to_owned(), "path is not a regular file"),
         (huge.display().to_string(), "file is larger than 16 MiB"),
     ];
+    // Node before 23 reads NODE_EXTRA_CA_CERTS itself as it starts, so the launcher would hang
+    // on the FIFO before the binary runs; the runner's node 24 reads it only when it needs it.
+    let node_reads_it_first = node_major() < 23;
     for variable in ["NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE"] {
         for (path, problem) in &cases {
             let start = Instant::now();
-            let result = bench.run(|s| s.env(variable, path).with("action-timeout-s", "30"));
-            assert_failed_with(
-                &result,
-                &[&format!(
-                    "{variable} names {path}, which cannot be read: {problem}"
-                )],
-            );
+            if node_reads_it_first && variable == "NODE_EXTRA_CA_CERTS" {
+                eprintln!(
+                    "not through the launcher: node {} reads {variable}",
+                    node_major()
+                );
+            } else {
+                let result = bench.run(|s| s.env(variable, path).with("action-timeout-s", "30"));
+                let message = format!("{variable} names {path}, which cannot be read: {problem}");
+                assert_failed_with(&result, &[&message]);
+            }
             let output = bench
                 .later_step(&crate::support::binary())
                 .args(["exec", "--aws-region", "us-east-2"])
@@ -204,6 +210,19 @@ fn a_certificate_file_that_would_never_end_is_refused_at_once() {
         output,
         &format!("AWS_CA_BUNDLE names {fifo}, which cannot be read"),
     );
+}
+
+/// The major version of the node on `PATH`, which runs the launcher.
+#[cfg(unix)]
+fn node_major() -> u32 {
+    let output = std::process::Command::new("node")
+        .args(["-p", "process.versions.node.split('.')[0]"])
+        .output()
+        .expect("node runs");
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A command of the binary ended with exit code 1 and `needle` on stderr.
