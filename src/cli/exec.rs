@@ -14,9 +14,9 @@ use std::process::{Command, ExitCode};
 
 use crate::cli;
 use crate::config::inputs::Inputs;
+use crate::config::profile_files;
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::export::profiles;
 use crate::{runner, step};
 
 const USAGE: &str = "usage: aws-oidc-credentials exec [--role-to-assume ARN] [--aws-region REGION] \
@@ -186,7 +186,7 @@ type Environment = Vec<(&'static str, Option<String>)>;
 
 /// With `--profile`: the profile, and no keys that would win over it.
 fn profile_environment(request: &Request, name: &str) -> Result<Environment, Stop> {
-    profiles::check_name(name)
+    profile_files::check_name(name)
         .map_err(|problem| Stop::Usage(format!("--profile {problem}, got '{name}'")))?;
     let mut environment: Environment = KEY_VARIABLES.iter().map(|&var| (var, None)).collect();
     environment.push(("AWS_PROFILE", Some(name.to_owned())));

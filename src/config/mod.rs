@@ -7,6 +7,7 @@
 
 pub mod inputs;
 pub mod named_roles;
+pub mod profile_files;
 pub mod proxy;
 pub mod tags;
 
@@ -17,8 +18,8 @@ use crate::aws::retry::RetryPolicy;
 use crate::config::inputs::Inputs;
 use crate::config::proxy::Proxy;
 use crate::error::Error;
-use crate::export::profiles::{self, ProfileFiles};
 use crate::runner;
+use profile_files::ProfileFiles;
 use tags::SessionTags;
 
 pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
@@ -380,7 +381,7 @@ impl Config {
                 None => None,
             },
             Some(name) => {
-                profiles::check_name(name).map_err(|problem| {
+                profile_files::check_name(name).map_err(|problem| {
                     Error::input("aws-profile", format!("{problem}, got '{name}'"))
                 })?;
                 Some(Profile {
@@ -1134,7 +1135,7 @@ mod tests {
         let (named, random) = name.rsplit_once('-').unwrap();
         assert_eq!(named, "aws-oidc-credentials-16789012345-2-deploy__eu____x_");
         assert!(random.len() == 8 && random.chars().all(|c| c.is_ascii_hexdigit()));
-        assert!(profiles::check_name(&name).is_ok());
+        assert!(profile_files::check_name(&name).is_ok());
         // Outside a runner (act without these variables, a test): the random part alone.
         let name = refresh_profile_name(&|_: &str| None);
         assert_eq!(name.len(), REFRESH_PROFILE_PREFIX.len() + 8, "{name}");

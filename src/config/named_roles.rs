@@ -4,7 +4,7 @@
 //! and appear once (`aws-profile` included); roles are full ARNs, since a bare name would need
 //! the source credentials' account, which a web identity does not have.
 
-use crate::export::profiles::check_name;
+use crate::config::profile_files::check_name;
 
 /// One line of `profiles`: the profile's name and the role's ARN, both checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 
 use crate::config::inputs::Inputs;
+use crate::config::profile_files::ProfileFiles;
 use crate::error::Error;
-use crate::export::profiles::{self, Previous, ProfileFiles};
+use crate::export::profiles::{self, Previous};
 use crate::export::{
     CREDENTIAL_VARIABLES, STATE_CONFIG_FILE, STATE_CREDENTIALS_FILE, STATE_PROFILE,
     STATE_PROFILE_KEPT, STATE_PROFILES, STATE_REFRESH_SETTINGS, StateProfile, write_all,
