@@ -1,11 +1,7 @@
 //! The one error type of the action. Every failure ends as one of these, and `main` turns it into
 //! the single `::error::` line and exit code 1. Messages say what is wrong and what is allowed.
 
-use crate::explain::TrustPolicy;
 use std::fmt;
-
-use crate::aws::retry::Spent;
-use crate::source::github::Claims;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -165,7 +161,9 @@ impl fmt::Display for Via {
     }
 }
 
-/// Why an STS call failed, with what the user needs to act on it.
+/// Why an STS call failed, with what the user needs to act on it. What explains a denial
+/// further (the token's claims, the trust policy) is the diagnosis's, attached where the step
+/// fails ([`crate::step::Failed`]).
 #[derive(Debug)]
 pub struct StsFailure {
     pub role_arn: String,
@@ -177,13 +175,8 @@ pub struct StsFailure {
     pub message: String,
     /// How many attempts and tries were made.
     pub spent: Spent,
-    /// The claims of the web identity token STS judged, to explain a denial.
-    pub claims: Option<Claims>,
-    /// The role's trust policy to check the claims against (`trust-policy-file`), read while
-    /// the step's time limit still applies.
-    pub trust_policy: Option<TrustPolicy>,
-    /// Also explain the failure in the job summary.
-    pub job_summary: bool,
+    /// The one-line fix for the STS answers users meet most, if this is one.
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for StsFailure {
@@ -197,21 +190,31 @@ impl fmt::Display for StsFailure {
             self.code,
             self.message
         )?;
-        // The one-line fix for the STS answers users meet most.
-        let hint = crate::aws::answers::find(self.via, &self.code, &self.message)
-            .and_then(|answer| answer.hint);
-        if let Some(hint) = hint {
+        if let Some(hint) = &self.hint {
             write!(f, ". {hint}")?;
-            if let Some(claims) = &self.claims {
-                let claim = |name| claims.text(name).unwrap_or_default();
-                write!(
-                    f,
-                    " (this token has sub '{}', aud '{}')",
-                    claim("sub"),
-                    claim("aud")
-                )?;
-            }
         }
         f.write_str(&self.spent.note())
+    }
+}
+
+/// How much a failed run of the retry policy spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spent {
+    pub attempts: u32,
+    /// Requests made, over all attempts.
+    pub tries: u32,
+}
+
+impl Spent {
+    /// ` (after 6 tries in 2 attempts)`, or nothing after a single try.
+    pub fn note(self) -> String {
+        if self.tries <= 1 {
+            return String::new();
+        }
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        format!(
+            " (after {} tries in {} attempt{plural})",
+            self.tries, self.attempts
+        )
     }
 }

@@ -9,10 +9,10 @@ use std::process::ExitCode;
 
 use aws_oidc_credentials::config::Config;
 use aws_oidc_credentials::config::inputs::Inputs;
-use aws_oidc_credentials::error::Error;
 use aws_oidc_credentials::explain;
 use aws_oidc_credentials::export::{self, cleanup};
-use aws_oidc_credentials::{cli, refresh, runner, step};
+use aws_oidc_credentials::step::{self, Failed};
+use aws_oidc_credentials::{cli, refresh, runner};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -76,20 +76,20 @@ fn dispatch(args: &[OsString]) -> Result<ExitCode, lexopt::Error> {
     }
 }
 
-fn finish(result: Result<(), Error>) -> ExitCode {
+fn finish(result: Result<(), impl Into<Failed>>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => cli::fail(&error),
+        Err(failed) => cli::fail(&failed.into()),
     }
 }
 
-fn main_step() -> Result<(), Error> {
+fn main_step() -> Result<(), Failed> {
     runner::init_debug_tracing();
     let inputs = Inputs::from_env();
     if Config::install_cli_only(&inputs)? {
-        return export::install_cli_only();
+        return Ok(export::install_cli_only()?);
     }
     let config = Config::from_inputs(&inputs, |name| std::env::var(name).ok())?;
     let outcome = step::run_blocking(&config)?;
-    export::write(&config, &outcome)
+    Ok(export::write(&config, &outcome)?)
 }

@@ -11,6 +11,7 @@ use crate::config::tags::SessionTags;
 use crate::config::{Config, IdTokenRequest, ProfileRole, RoleRef, RoleRequest, Source};
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
+use crate::explain::diagnosis::{self, Context};
 use crate::export::{self, profiles};
 use crate::runner;
 use crate::source::github::{self, Claims, IdToken};
@@ -59,9 +60,50 @@ pub enum How {
     },
 }
 
+/// Why the main step failed: the error, and for a role STS refused, what the diagnosis explains
+/// it with (the token's claims, the trust policy).
+#[derive(Debug)]
+pub struct Failed {
+    pub error: Error,
+    pub diagnosis: Option<Box<Context>>,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed {
+            error,
+            diagnosis: None,
+        }
+    }
+}
+
+/// The diagnosis's context of each role STS refused, kept while the roles are assumed (several
+/// at once with `profiles`) so that the step's failure carries the one its error names.
+#[derive(Default)]
+struct Denials(std::sync::Mutex<Vec<(String, Option<String>, Context)>>);
+
+impl Denials {
+    fn record(&self, failure: &StsFailure, context: Context) {
+        let mut denials = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        denials.push((failure.role_arn.clone(), failure.profile.clone(), context));
+    }
+
+    /// The context of the role `error` names, if STS refused it.
+    fn of(&self, error: &Error) -> Option<Box<Context>> {
+        let Error::Sts(failure) = error else {
+            return None;
+        };
+        let mut denials = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let at = denials.iter().position(|(arn, profile, _)| {
+            *arn == failure.role_arn && *profile == failure.profile
+        })?;
+        Some(Box::new(denials.swap_remove(at).2))
+    }
+}
+
 /// [`run`] on a runtime of its own, for the binary's commands (the main step, `exec`,
 /// `credential-process`).
-pub fn run_blocking(config: &Config) -> Result<Outcome, Error> {
+pub fn run_blocking(config: &Config) -> Result<Outcome, Failed> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -70,7 +112,15 @@ pub fn run_blocking(config: &Config) -> Result<Outcome, Error> {
 }
 
 /// Runs the main step under `action-timeout-s`, if set.
-pub async fn run(config: &Config) -> Result<Outcome, Error> {
+pub async fn run(config: &Config) -> Result<Outcome, Failed> {
+    let denials = Denials::default();
+    run_in_time(config, &denials).await.map_err(|error| Failed {
+        diagnosis: denials.of(&error),
+        error,
+    })
+}
+
+async fn run_in_time(config: &Config, denials: &Denials) -> Result<Outcome, Error> {
     let profile_roles = config.profiles.iter().flat_map(|p| &p.roles);
     let roles = config.role.iter().chain(profile_roles.map(|p| &p.role));
     for role in roles {
@@ -79,20 +129,20 @@ pub async fn run(config: &Config) -> Result<Outcome, Error> {
         }
     }
     match config.timeout {
-        None => main_step(config).await,
+        None => main_step(config, denials).await,
         Some(limit) => {
             runner::info(&format!(
                 "Setting a global timeout of {} seconds for the action",
                 limit.as_secs()
             ));
-            tokio::time::timeout(limit, main_step(config))
+            tokio::time::timeout(limit, main_step(config, denials))
                 .await
                 .unwrap_or(Err(Error::Timeout(limit.as_secs())))
         }
     }
 }
 
-async fn main_step(config: &Config) -> Result<Outcome, Error> {
+async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error> {
     for warning in &config.warnings {
         runner::warning(warning);
     }
@@ -190,8 +240,16 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
             return Ok((outcome, None));
         };
         let role_arn = role_arn(&role.role, source_identity.as_ref())?;
-        let (assumed, claims) =
-            assume(config, role, &role_arn, &clients, method(role), None).await?;
+        let (assumed, claims) = assume(
+            config,
+            role,
+            &role_arn,
+            &clients,
+            method(role),
+            None,
+            denials,
+        )
+        .await?;
         mask_account(config, &assumed.identity.arn, &assumed.identity.account);
         check_account(config, &assumed.identity, None)?;
         export::mask_credentials(&assumed.credentials);
@@ -208,13 +266,10 @@ async fn main_step(config: &Config) -> Result<Outcome, Error> {
         };
         Ok((outcome, Some(assumed.assumed_role_id)))
     };
-    let extra = futures_util::future::try_join_all(
-        config
-            .profiles
-            .iter()
-            .flat_map(|p| &p.roles)
-            .map(|profile| assume_profile(config, profile, &clients, method(&profile.role))),
-    );
+    let extra =
+        futures_util::future::try_join_all(config.profiles.iter().flat_map(|p| &p.roles).map(
+            |profile| assume_profile(config, profile, &clients, method(&profile.role), denials),
+        ));
     let ((mut outcome, assumed_role_id), extra) = tokio::try_join!(main, extra)?;
 
     // Every issued credential and (with `mask-aws-account-id`) account is masked before any
@@ -248,6 +303,7 @@ async fn assume_profile(
     profile: &ProfileRole,
     clients: &Clients,
     method: Method<'_>,
+    denials: &Denials,
 ) -> Result<(ProfileOutcome, String), Error> {
     let role_arn = role_arn(&profile.role.role, None)?;
     let (assumed, _) = assume(
@@ -257,6 +313,7 @@ async fn assume_profile(
         clients,
         method,
         Some(&profile.name),
+        denials,
     )
     .await?;
     let outcome = ProfileOutcome {
@@ -379,6 +436,7 @@ async fn assume(
     clients: &Clients,
     mut method: Method<'_>,
     profile: Option<&str>,
+    denials: &Denials,
 ) -> Result<(Assumed, Option<Claims>), Error> {
     let via = match method {
         Method::Oidc { .. } => Via::Oidc,
@@ -471,17 +529,26 @@ async fn assume(
                 message: e.to_string(),
                 oidc_hint: config.oidc_hint,
             },
-            Failure::Sts(e) => Error::Sts(Box::new(StsFailure {
-                role_arn: role_arn.to_owned(),
-                profile: profile.map(str::to_owned),
-                via,
-                code: e.code,
-                message: e.message,
-                spent,
-                claims,
-                trust_policy: config.trust_policy_file.as_deref().map(TrustPolicy::read),
-                job_summary: config.job_summary,
-            })),
+            Failure::Sts(e) => {
+                let failure = StsFailure {
+                    role_arn: role_arn.to_owned(),
+                    profile: profile.map(str::to_owned),
+                    via,
+                    hint: diagnosis::hint(via, &e.code, &e.message, claims.as_ref()),
+                    code: e.code,
+                    message: e.message,
+                    spent,
+                };
+                denials.record(
+                    &failure,
+                    Context {
+                        claims,
+                        trust_policy: config.trust_policy_file.as_deref().map(TrustPolicy::read),
+                        job_summary: config.job_summary,
+                    },
+                );
+                Error::Sts(Box::new(failure))
+            }
         })
 }
 

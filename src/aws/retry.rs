@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::error::Spent;
 use crate::runner;
 
 const BASE_DELAY: Duration = Duration::from_millis(50);
@@ -35,28 +36,6 @@ pub struct Attempt {
     pub number: u32,
     /// The previous attempt asked for a new token (told to the attempt's first try only).
     pub fresh_token: bool,
-}
-
-/// How much a failed run of the policy spent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Spent {
-    pub attempts: u32,
-    /// Requests made, over all attempts.
-    pub tries: u32,
-}
-
-impl Spent {
-    /// ` (after 6 tries in 2 attempts)`, or nothing after a single try.
-    pub fn note(self) -> String {
-        if self.tries <= 1 {
-            return String::new();
-        }
-        let plural = if self.attempts == 1 { "" } else { "s" };
-        format!(
-            " (after {} tries in {} attempt{plural})",
-            self.tries, self.attempts
-        )
-    }
 }
 
 /// How many attempts at most, and the backoff between them.

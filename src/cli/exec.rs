@@ -17,7 +17,8 @@ use crate::config::inputs::Inputs;
 use crate::config::profile_files;
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::{runner, step};
+use crate::runner;
+use crate::step::{self, Failed};
 
 const USAGE: &str = "usage: aws-oidc-credentials exec [--role-to-assume ARN] [--aws-region REGION] \
                      [--audience AUDIENCE] [--role-session-name NAME] \
@@ -76,7 +77,7 @@ enum Stop {
     /// The command line cannot be used: exit code 2.
     Usage(String),
     /// The action's own failure: exit code 1.
-    Failed(Error),
+    Failed(Failed),
 }
 
 /// Runs `exec` with the arguments after its name.
@@ -255,7 +256,7 @@ fn flag_error(request: &Request, error: Error) -> Stop {
         Error::Input { input, problem } if request.inputs.iter().any(|(i, _)| *i == input) => {
             Stop::Usage(format!("--{input} {problem}"))
         }
-        other => Stop::Failed(other),
+        other => Stop::Failed(other.into()),
     }
 }
 

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use crate::error::Error;
 use crate::explain::diagnosis;
 use crate::runner;
+use crate::step::Failed;
 
 /// The top-level usage, for `--help` and usage errors.
 pub const USAGE: &str = "\
@@ -55,10 +56,10 @@ pub fn usage_error(problem: &str, usage: &str) -> ExitCode {
 }
 
 /// Reports a failure as one `::error::` line (and, for a denial, why); exit code 1.
-pub fn fail(error: &Error) -> ExitCode {
-    runner::error(&error.to_string());
-    if let Error::Sts(failure) = error {
-        diagnosis::report(failure);
+pub fn fail(failed: &Failed) -> ExitCode {
+    runner::error(&failed.error.to_string());
+    if let (Error::Sts(failure), Some(context)) = (&failed.error, &failed.diagnosis) {
+        diagnosis::report(failure, context);
     }
     ExitCode::FAILURE
 }

@@ -5,9 +5,37 @@
 
 use crate::aws::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
+use crate::explain::TrustPolicy;
 use crate::runner;
 use crate::runner::markdown;
 use crate::source::github::Claims;
+
+/// What explains a refusal besides STS's answer, attached where the step fails: the claims of
+/// the token STS judged and the role's trust policy (`trust-policy-file`, read while the step's
+/// time limit still applied), and whether to explain it in the job summary too.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub claims: Option<Claims>,
+    pub trust_policy: Option<TrustPolicy>,
+    pub job_summary: bool,
+}
+
+/// The one-line fix for the `::error::` line of the STS answers users meet most, with the
+/// `sub` and `aud` of the token refused.
+pub fn hint(via: Via, code: &str, message: &str, claims: Option<&Claims>) -> Option<String> {
+    let hint = answers::find(via, code, message)?.hint?;
+    Some(match claims {
+        None => hint.to_owned(),
+        Some(claims) => {
+            let claim = |name| claims.text(name).unwrap_or_default();
+            format!(
+                "{hint} (this token has sub '{}', aud '{}')",
+                claim("sub"),
+                claim("aud")
+            )
+        }
+    })
+}
 
 /// The claims worth showing; never the token or its signature.
 const SHOWN_CLAIMS: [&str; 9] = [
@@ -33,13 +61,13 @@ fn is_denial(failure: &StsFailure) -> bool {
 }
 
 /// Prints the diagnosis of a web identity denial, and adds it to the job summary.
-pub fn report(failure: &StsFailure) {
+pub fn report(failure: &StsFailure, context: &Context) {
     if failure.via == Via::Credentials || !is_denial(failure) {
         return;
     }
-    let lines = diagnose(failure);
+    let lines = diagnose(failure, context);
     runner::group("Why AWS refused the token", &lines);
-    if failure.job_summary {
+    if context.job_summary {
         let profile = failure.profile.as_deref().map_or_else(String::new, |name| {
             format!(" for profile {}", markdown::inline(name))
         });
@@ -54,12 +82,12 @@ pub fn report(failure: &StsFailure) {
 }
 
 /// The diagnosis, line by line.
-fn diagnose(failure: &StsFailure) -> Vec<String> {
+fn diagnose(failure: &StsFailure, context: &Context) -> Vec<String> {
     let mut lines = vec![match &failure.profile {
         None => format!("Role asked for: {}", failure.role_arn),
         Some(name) => format!("Role asked for: {} (profile '{name}')", failure.role_arn),
     }];
-    let Some(claims) = &failure.claims else {
+    let Some(claims) = &context.claims else {
         lines.push("The token's claims could not be read.".into());
         return lines;
     };
@@ -97,7 +125,7 @@ fn diagnose(failure: &StsFailure) -> Vec<String> {
     {
         lines.push(format!("Fix: {fix}"));
     }
-    if let Some(policy) = &failure.trust_policy {
+    if let Some(policy) = &context.trust_policy {
         lines.push(format!("The trust policy in {}:", policy.path.display()));
         match policy.evaluate(&claims.0) {
             Ok(evaluation) => {
@@ -137,9 +165,9 @@ fn is_immutable_sub(sub: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::retry::Spent;
+    use crate::error::Spent;
 
-    fn failure(code: &str, message: &str, claims: serde_json::Value) -> StsFailure {
+    fn failure(code: &str, message: &str) -> StsFailure {
         StsFailure {
             role_arn: "arn:aws:iam::111122223333:role/deploy".into(),
             profile: None,
@@ -150,13 +178,20 @@ mod tests {
                 attempts: 1,
                 tries: 1,
             },
+            hint: None,
+        }
+    }
+
+    /// The diagnosis of a refusal of a token with `claims`.
+    fn diagnosed(code: &str, message: &str, claims: serde_json::Value) -> Vec<String> {
+        let context = Context {
             claims: match claims {
                 serde_json::Value::Object(map) => Some(Claims(map)),
                 _ => None,
             },
-            trust_policy: None,
-            job_summary: false,
-        }
+            ..Context::default()
+        };
+        diagnose(&failure(code, message), &context)
     }
 
     fn github_claims() -> serde_json::Value {
@@ -172,8 +207,7 @@ mod tests {
 
     #[test]
     fn shows_claims_a_condition_and_the_environment_note() {
-        let lines =
-            diagnose(&failure("AccessDenied", "Not authorized", github_claims())).join("\n");
+        let lines = diagnosed("AccessDenied", "Not authorized", github_claims()).join("\n");
         assert!(lines.contains("  sub: repo:octo-org/octo-repo:environment:prod"));
         assert!(!lines.contains("jti"));
         assert!(lines.contains(
@@ -189,7 +223,7 @@ mod tests {
     #[test]
     fn known_messages_get_their_fix() {
         let fix_for = |code: &str, message: &str| {
-            diagnose(&failure(code, message, github_claims()))
+            diagnosed(code, message, github_claims())
                 .into_iter()
                 .find(|l| l.starts_with("Fix: "))
                 .unwrap()
@@ -220,13 +254,13 @@ mod tests {
         assert!(!is_immutable_sub("repo:a@b/c@d:x"));
         let mut claims = github_claims();
         claims["sub"] = "repo:octo-org@1/octo-repo@2:ref:refs/heads/main".into();
-        let lines = diagnose(&failure("AccessDenied", "", claims)).join("\n");
+        let lines = diagnosed("AccessDenied", "", claims).join("\n");
         assert!(lines.contains("immutable form"));
     }
 
     #[test]
     fn only_web_identity_denials_are_diagnosed() {
-        assert!(is_denial(&failure("IDPRejectedClaim", "", github_claims())));
-        assert!(!is_denial(&failure("Throttling", "", github_claims())));
+        assert!(is_denial(&failure("IDPRejectedClaim", "")));
+        assert!(!is_denial(&failure("Throttling", "")));
     }
 }

@@ -67,7 +67,7 @@ fn run(args: &[OsString]) -> Result<ProcessCredentials, Error> {
     let mut config = settings.config(|name| std::env::var(name).ok())?;
     // What is left of the limit after waiting for the lock.
     config.timeout = Some(limit.saturating_sub(started.elapsed()));
-    let outcome = step::run_blocking(&config).map_err(|error| match error {
+    let outcome = step::run_blocking(&config).map_err(|failed| match failed.error {
         Error::Timeout(_) => Error::Renew(format!(
             "could not renew the credentials within the {} s a call may take (GitHub's token \
              service or STS did not answer in time)",
