@@ -4,6 +4,7 @@
 
 #![no_main]
 
+use aws_oidc_credentials::config::profile_files::check_name;
 use aws_oidc_credentials::export::profiles::{self, FileKind};
 use libfuzzer_sys::fuzz_target;
 
@@ -20,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let name = std::str::from_utf8(first)
         .ok()
-        .filter(|name| profiles::check_name(name).is_ok())
+        .filter(|name| check_name(name).is_ok())
         .unwrap_or("dev");
     for kind in [FileKind::Credentials, FileKind::Config] {
         let set = profiles::set(content, kind, name, KEYS);
