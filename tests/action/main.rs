@@ -21,3 +21,4 @@ mod proxy;
 mod refresh;
 mod support;
 mod tls;
+mod windows_line;
