@@ -22,3 +22,5 @@ mod refresh;
 mod support;
 mod tls;
 mod windows_line;
+#[cfg(unix)]
+mod wine;

@@ -120,7 +120,7 @@ fn windows_argv(command_line: &str) -> Vec<String> {
 /// The command line node's `child_process.exec(LINE)` starts on Windows, as every JavaScript SDK
 /// v3 runs `credential_process`: `%ComSpec% /d /s /c "LINE"`, verbatim (node's
 /// `normalizeSpawnArguments` with `windowsVerbatimArguments`).
-fn node_exec(line: &str) -> String {
+pub fn node_exec(line: &str) -> String {
     format!(r#"C:\Windows\system32\cmd.exe /d /s /c "{line}""#)
 }
 
@@ -263,7 +263,7 @@ fn the_javascript_sdks_cmd_exe_hands_the_binary_its_three_words() {
 
 /// The Python that runs the AWS CLI, whose botocore the test splits with; `None` (the test is
 /// skipped, and says so) where there is none, but never in CI, which installs it.
-fn python_with_botocore() -> Option<&'static str> {
+pub fn python_with_botocore() -> Option<&'static str> {
     let found = ["python3", "python"].into_iter().find(|python| {
         Command::new(python)
             .args(["-c", "import botocore.compat"])
@@ -283,7 +283,7 @@ fn python_with_botocore() -> Option<&'static str> {
 /// with `compat_shell_split(line, platform="win32")` and starts the words with
 /// `subprocess.Popen`, which joins them into a command line with `list2cmdline`. For each line:
 /// the words and that command line.
-fn botocore_on_windows(python: &str, lines: &[String]) -> Vec<(Vec<String>, String)> {
+pub fn botocore_on_windows(python: &str, lines: &[String]) -> Vec<(Vec<String>, String)> {
     const SCRIPT: &str = "import json, subprocess, sys\n\
         from botocore.compat import compat_shell_split\n\
         split = [compat_shell_split(line, platform='win32') for line in json.load(sys.stdin)]\n\
