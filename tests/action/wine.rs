@@ -1,6 +1,7 @@
 //! The Windows binary run under wine against the local stand-ins: `exec`, and `credential-process`
-//! started from the line written for Windows the two ways SDKs there start it, with the binary
-//! and its settings in folders whose names hold spaces and cmd.exe's characters. The binary is
+//! started from the line written for Windows as the SDKs there start it (botocore, node's
+//! `cmd.exe /d /s /c`, and the Rust and Go SDKs' `cmd.exe /C`), with the binary and its settings
+//! in folders whose names hold spaces and cmd.exe's characters. The binary is
 //! `AWS_OIDC_CREDENTIALS_TEST_WINDOWS_BINARY`, else the one `scripts/build-dist` leaves in
 //! `dist/bin/windows-x64`; the wine prefix is `WINEPREFIX`, else the one `scripts/build-dist`
 //! makes (which also installs wine). Without any of them each test is skipped, saying why.
@@ -223,5 +224,62 @@ fn credential_process_under_wine_from_the_windows_line_as_botocore_and_node_run_
         assert_ne!(renewed.access_key_id, last.access_key_id);
         assert_eq!(access_key_id(&stdout), renewed.access_key_id, "{how}");
         assert_eq!(bench.sts.requests().len(), calls + 1, "{how}: one STS call");
+    }
+}
+
+/// The Rust SDK (this binary's own, reading a profile) runs `credential_process` as the Go SDK
+/// does: `cmd.exe /C LINE`, the line one argument with its quotes escaped as `\"`, which cmd.exe
+/// does not undo. A bare line, as on GitHub's runners, works; a quoted one cannot, which is why
+/// the line quotes a path only where it must.
+#[test]
+fn the_rust_sdk_runs_the_line_only_when_bare() {
+    let Some(wine) = Wine::find() else {
+        return;
+    };
+    for (runner, bare) in [("actions-runner", true), ("actions runner", false)] {
+        let mut bench = Bench::new();
+        bench
+            .run(|s| s.with("refresh-credentials", "true"))
+            .assert_success();
+        let cached = bench.sts.issued_credentials().pop().unwrap();
+        let binary = wine.install(&bench, runner);
+        let (settings, _) = moved_settings(&bench, "_temp");
+        let line = command_line_for(binary.as_ref(), settings.as_ref(), true).unwrap();
+        let dir = bench.job.workspace();
+        fs::write(
+            dir.join("config"),
+            format!("[profile renewing]\ncredential_process = {line}\n"),
+        )
+        .unwrap();
+        // Without the job's token request, `exec` assumes the role with the profile's keys.
+        let mut run = wine.command(&bench, &binary);
+        run.args(["exec", "--role-to-assume", ROLE, "--aws-region", REGION])
+            .args(["--", "cmd.exe", "/c", "exit", "0"])
+            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+            .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+            .env("AWS_CONFIG_FILE", windows_path(&dir.join("config")))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                windows_path(&dir.join("none")),
+            )
+            .env("AWS_PROFILE", "renewing")
+            .env("AWS_ENDPOINT_URL_STS", bench.sts.endpoint())
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        let (out, _, stderr) = output(&mut run);
+        assert_eq!(out.status.success(), bare, "{line}\n{stderr}");
+        let last = bench.sts.requests().pop().unwrap();
+        if bare {
+            assert_eq!(last.action, "AssumeRole");
+            assert_eq!(last.caller_access_key, Some(cached.access_key_id));
+        } else {
+            assert_eq!(
+                last.action, "AssumeRoleWithWebIdentity",
+                "no call after the step's"
+            );
+            assert!(
+                stderr.contains("the credential_process of AWS profile 'renewing' failed"),
+                "{stderr}"
+            );
+        }
     }
 }
