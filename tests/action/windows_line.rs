@@ -284,9 +284,12 @@ pub fn python_with_botocore() -> Option<&'static str> {
 /// `subprocess.Popen`, which joins them into a command line with `list2cmdline`. For each line:
 /// the words and that command line.
 pub fn botocore_on_windows(python: &str, lines: &[String]) -> Vec<(Vec<String>, String)> {
+    // The lines go in as UTF-8 bytes and come out as ASCII (JSON's escapes): Python on Windows
+    // would read and write its pipes in the locale's encoding.
     const SCRIPT: &str = "import json, subprocess, sys\n\
         from botocore.compat import compat_shell_split\n\
-        split = [compat_shell_split(line, platform='win32') for line in json.load(sys.stdin)]\n\
+        lines = json.loads(sys.stdin.buffer.read())\n\
+        split = [compat_shell_split(line, platform='win32') for line in lines]\n\
         json.dump([[words, subprocess.list2cmdline(words)] for words in split], sys.stdout)\n";
     let mut child = Command::new(python)
         .args(["-c", SCRIPT])
