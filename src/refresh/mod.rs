@@ -289,7 +289,7 @@ pub fn prepare(
     };
     let program = std::env::current_exe()
         .map_err(|e| Error::Renew(format!("could not find this program's own path: {e}")))?;
-    let line = command_line(&program, path);
+    let line = command_line(&program, path)?;
     settings.save(path)?;
     let result = ProcessCredentials::of(creds)
         .ok_or_else(|| Error::Renew("STS answered without a session token or expiry".into()))
@@ -312,22 +312,46 @@ pub fn delete(path: &Path) {
 
 /// The profile's `credential_process` line: this binary, the subcommand and the settings
 /// file, quoted so that the SDKs split it back into those three whatever the paths hold.
-/// Every SDK runs it through a shell (`sh -c`, or `cmd.exe /C` on Windows) or splits it like
-/// one (botocore): on Unix each path goes in single quotes; on Windows a path with a space
-/// goes in double quotes (which no Windows path holds), the other is left bare, because
-/// `cmd.exe /C` keeps the quotes of a line only when it has exactly two.
-pub fn command_line(program: &Path, settings: &Path) -> String {
-    let quote = |path: &Path| quote(&path.to_string_lossy(), cfg!(windows));
-    format!("{} {SUBCOMMAND} {}", quote(program), quote(settings))
+pub fn command_line(program: &Path, settings: &Path) -> Result<String, Error> {
+    command_line_for(program, settings, cfg!(windows))
 }
 
-/// One path of [`command_line`], quoted for Windows or for Unix.
-fn quote(path: &str, windows: bool) -> String {
-    match windows {
-        true if path.contains([' ', '\t', '&', '(', ')', '^', '%', '!']) => format!("\"{path}\""),
-        true => path.to_owned(),
-        false => format!("'{}'", path.replace('\'', r"'\''")),
+/// [`command_line`] as written on Windows (`windows`) or on Unix. On Unix each path goes in
+/// single quotes: every SDK runs the line with `sh -c` or splits it as `sh` would (botocore).
+/// On Windows botocore splits it by the C runtime's rules (only space and tab separate, double
+/// quotes group) and the JavaScript SDK runs it with `cmd.exe /d /s /c "LINE"`, for which `&`,
+/// `(`, `)` and `^` are cmd.exe's own and the program's path may end at a `,`, `;` or `=`. A
+/// path holding one of those or a space goes in double quotes (which no Windows path holds);
+/// any other is left bare, because the Go and Rust SDKs hand the line to `cmd.exe /C` as one
+/// argument with its quotes escaped (`\"`), which cmd.exe does not undo: only a bare line works
+/// for them. A path with `%` is refused: cmd.exe expands `%NAME%` even within quotes.
+pub fn command_line_for(program: &Path, settings: &Path, windows: bool) -> Result<String, Error> {
+    let quote = |path: &Path| quote(&path.to_string_lossy(), windows);
+    Ok(format!(
+        "{} {SUBCOMMAND} {}",
+        quote(program)?,
+        quote(settings)?
+    ))
+}
+
+/// One path of [`command_line_for`], quoted for Windows or for Unix.
+fn quote(path: &str, windows: bool) -> Result<String, Error> {
+    if !windows {
+        return Ok(format!("'{}'", path.replace('\'', r"'\''")));
     }
+    if path.contains('%') {
+        return Err(Error::Renew(format!(
+            "the credential_process line cannot name {path}: cmd.exe, through which the SDKs run \
+             it on Windows, expands '%' even within quotes; 'refresh-credentials' needs a runner \
+             folder without '%'"
+        )));
+    }
+    let special = path.contains([' ', '\t', '&', '(', ')', '^', ',', ';', '=']);
+    Ok(if special {
+        format!("\"{path}\"")
+    } else {
+        path.to_owned()
+    })
 }
 
 #[cfg(test)]
@@ -339,7 +363,7 @@ mod tests {
     fn the_command_line_survives_a_shell() {
         let program = Path::new("/home/run ner/it's/aws-oidc-credentials");
         let settings = Path::new("/tmp/$HOME `x` \"q\"/s.json");
-        let line = command_line(program, settings);
+        let line = command_line(program, settings).unwrap();
         let out = std::process::Command::new("sh")
             .args(["-c", &format!("printf '%s\\n' {line}")])
             .output()
@@ -361,18 +385,36 @@ mod tests {
 
     #[test]
     fn windows_paths_are_quoted_only_where_they_need_it() {
+        let windows = |path: &str| quote(path, true).unwrap();
         assert_eq!(
-            quote(
-                r"C:\actions runner\_work\_actions\o\r\v1\dist\bin\a.exe",
-                true
-            ),
+            windows(r"C:\actions runner\_work\_actions\o\r\v1\dist\bin\a.exe"),
             r#""C:\actions runner\_work\_actions\o\r\v1\dist\bin\a.exe""#
         );
-        assert_eq!(
-            quote(r"D:\a\_temp\aws-oidc-credentials-1.json", true),
-            r"D:\a\_temp\aws-oidc-credentials-1.json"
-        );
-        assert_eq!(quote("/a b/it's", false), r"'/a b/it'\''s'");
+        for special in ["&", "(", ")", "^", ",", ";", "="] {
+            let path = format!(r"C:\r{special}x\a.exe");
+            assert_eq!(windows(&path), format!("\"{path}\""));
+        }
+        for bare in [
+            r"D:\a\_temp\aws-oidc-credentials-1.json",
+            r"C:\it's!\[1]{2}+#$@~`\a.exe",
+        ] {
+            assert_eq!(windows(bare), bare);
+        }
+        assert_eq!(quote("/a b/it's", false).unwrap(), r"'/a b/it'\''s'");
+        assert_eq!(quote("/50%/x", false).unwrap(), "'/50%/x'");
+    }
+
+    #[test]
+    fn a_windows_path_with_a_percent_sign_is_refused_by_name() {
+        let error = command_line_for(
+            Path::new(r"C:\runner\aws-oidc-credentials.exe"),
+            Path::new(r"D:\a%USERNAME%\s.json"),
+            true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains(r"D:\a%USERNAME%\s.json"), "{error}");
+        assert!(error.contains("cmd.exe"), "{error}");
     }
 
     #[test]

@@ -22,3 +22,6 @@ mod proxy;
 mod refresh;
 mod support;
 mod tls;
+mod windows_line;
+#[cfg(unix)]
+mod wine;

@@ -79,7 +79,7 @@ impl Bench {
 
     /// A command of a later `run:` step of the job with `id-token: write` (which renewals
     /// need).
-    pub fn later_step(&self, program: &str) -> std::process::Command {
+    pub fn later_step(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut command = self.job.command(program);
         command
             .env("ACTIONS_ID_TOKEN_REQUEST_URL", self.github.request_url())
