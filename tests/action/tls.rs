@@ -173,7 +173,7 @@ fn a_certificate_file_that_would_never_end_is_refused_at_once() {
                 assert_failed_with(&result, &[&message]);
             }
             let output = bench
-                .later_step(&crate::support::binary())
+                .later_step(crate::support::binary())
                 .args(["exec", "--aws-region", "us-east-2"])
                 .args(["--role-to-assume", crate::support::ROLE, "--", "true"])
                 .env("AWS_ENDPOINT_URL_STS", bench.sts.endpoint())
