@@ -15,11 +15,12 @@ pub struct Answer {
     /// The calls the row is about.
     asked: Asked,
     verdict: Verdict,
-    /// The one-line hint appended to the `::error::` line.
-    pub hint: Option<&'static str>,
-    /// The fix in the diagnosis, with `{provider}` (the token issuer's host), `{aud}` and
-    /// `{attempts}` filled in by [`Answer::fix`]. Rows with a fix are the denials the diagnosis
-    /// explains.
+    /// The one-line hint appended to the `::error::` line, with `{provider}` (the name of the
+    /// token issuer's IAM provider: its host and path) and `{aud}` filled in by
+    /// [`Answer::hint`].
+    hint: Option<&'static str>,
+    /// The fix in the diagnosis, with `{provider}`, `{aud}` and `{attempts}` filled in by
+    /// [`Answer::fix`]. Rows with a fix are the denials the diagnosis explains.
     fix: Option<&'static str>,
 }
 
@@ -83,8 +84,8 @@ const ANSWERS: &[Answer] = &[
         asked: Asked::Any,
         verdict: Verdict::Fail,
         hint: Some(
-            "Create an IAM OIDC identity provider for https://token.actions.githubusercontent.com \
-             with client id sts.amazonaws.com in the role's account",
+            "Create an IAM OIDC identity provider for https://{provider} with client id {aud} in \
+             the role's account",
         ),
         fix: Some(
             "create the account's OIDC identity provider: aws iam create-open-id-connect-provider \
@@ -154,9 +155,9 @@ const ANSWERS: &[Answer] = &[
         asked: Asked::WebIdentity,
         verdict: Verdict::Fail,
         hint: Some(
-            "The role's trust policy does not admit this token: its conditions on \
-             token.actions.githubusercontent.com:sub and :aud must match the token's subject \
-             (repository, branch, tag or environment) and audience",
+            "The role's trust policy does not admit this token: its conditions on {provider}:sub \
+             and :aud must match the token's subject (repository, branch, tag or environment) \
+             and audience",
         ),
         fix: Some(NOT_ADMITTED),
     },
@@ -169,18 +170,25 @@ impl Answer {
 
     /// The diagnosis's fix for a token from `provider` with audience `aud`, after `attempts`.
     pub fn fix(&self, provider: &str, aud: &str, attempts: u32) -> Option<String> {
-        Some(
-            self.fix?
-                .replace("{provider}", provider)
-                .replace("{aud}", aud)
-                .replace("{attempts}", &attempts.to_string()),
-        )
+        Some(fill(self.fix?, provider, aud).replace("{attempts}", &attempts.to_string()))
+    }
+
+    /// The hint of the `::error::` line for a token from `provider` with audience `aud`.
+    pub fn hint(&self, provider: &str, aud: &str) -> Option<String> {
+        Some(fill(self.hint?, provider, aud))
     }
 
     /// Whether the diagnosis explains this answer.
     pub fn is_denial(&self) -> bool {
         self.fix.is_some()
     }
+}
+
+/// `template` with the token's provider and audience.
+fn fill(template: &str, provider: &str, aud: &str) -> String {
+    template
+        .replace("{provider}", provider)
+        .replace("{aud}", aud)
 }
 
 /// The known answer to a call made `via`, if it is one.
@@ -264,7 +272,9 @@ mod tests {
 
     #[test]
     fn hints_depend_on_how_the_role_was_asked_for() {
-        let hint = |via, code, message| find(via, code, message).and_then(|a| a.hint);
+        let hint = |via, code, message| {
+            find(via, code, message).and_then(|a| a.hint("ghes.example.com/_services/token", "x"))
+        };
         assert!(
             hint(Via::Credentials, "AccessDenied", "")
                 .unwrap()
@@ -273,7 +283,16 @@ mod tests {
         assert!(
             hint(Via::Oidc, "AccessDenied", "")
                 .unwrap()
-                .contains(":sub and :aud")
+                .contains("conditions on ghes.example.com/_services/token:sub and :aud")
+        );
+        assert!(
+            hint(
+                Via::Oidc,
+                "InvalidIdentityToken",
+                "No OpenIDConnect provider found"
+            )
+            .unwrap()
+            .contains("for https://ghes.example.com/_services/token with client id x")
         );
         assert_eq!(
             hint(Via::TokenFile, "AccessDenied", ""),

@@ -6,6 +6,7 @@
 use crate::aws::answers::{self, Answer};
 use crate::error::{StsFailure, Via};
 use crate::explain::TrustPolicy;
+use crate::explain::issuer::Issuer;
 use crate::runner;
 use crate::runner::markdown;
 use crate::source::github::Claims;
@@ -20,21 +21,21 @@ pub struct Context {
     pub job_summary: bool,
 }
 
-/// The one-line fix for the `::error::` line of the STS answers users meet most, with the
-/// `sub` and `aud` of the token refused.
+/// The one-line fix for the `::error::` line of the STS answers users meet most, for the
+/// issuer of the token refused and with its `sub` and `aud` (github.com's issuer and the
+/// default audience when the token could not be read).
 pub fn hint(via: Via, code: &str, message: &str, claims: Option<&Claims>) -> Option<String> {
-    let hint = answers::find(via, code, message)?.hint?;
-    Some(match claims {
-        None => hint.to_owned(),
-        Some(claims) => {
-            let claim = |name| claims.text(name).unwrap_or_default();
-            format!(
-                "{hint} (this token has sub '{}', aud '{}')",
-                claim("sub"),
-                claim("aud")
-            )
-        }
-    })
+    let answer = answers::find(via, code, message)?;
+    let Some(claims) = claims else {
+        return answer.hint(Issuer::github().provider(), "sts.amazonaws.com");
+    };
+    let claim = |name| claims.text(name).unwrap_or_default();
+    let hint = answer.hint(issuer(claims).provider(), &claim("aud"))?;
+    Some(format!(
+        "{hint} (this token has sub '{}', aud '{}')",
+        claim("sub"),
+        claim("aud")
+    ))
 }
 
 /// The claims worth showing; never the token or its signature.
@@ -105,8 +106,16 @@ fn diagnose(failure: &StsFailure, context: &Context) -> Vec<String> {
                 .into(),
         );
     }
-    let provider = provider(claims);
+    let issuer = issuer(claims);
+    let provider = issuer.provider();
     let aud = claims.text("aud").unwrap_or_default();
+    lines.push(format!(
+        "The token's issuer is {} ({}): IAM's OIDC provider for it is \
+         arn:aws:iam::ACCOUNT:oidc-provider/{provider}, its condition keys {provider}:aud and \
+         {provider}:sub.",
+        issuer.url(),
+        issuer.kind()
+    ));
     lines.push("A trust policy Condition that admits exactly this run:".into());
     lines.extend(
         format!(
@@ -121,8 +130,7 @@ fn diagnose(failure: &StsFailure, context: &Context) -> Vec<String> {
              form (…:environment:{environment}), not the branch form (…:ref:refs/heads/…)."
         ));
     }
-    if let Some(fix) = answer(failure).and_then(|a| a.fix(&provider, &aud, failure.spent.attempts))
-    {
+    if let Some(fix) = answer(failure).and_then(|a| a.fix(provider, &aud, failure.spent.attempts)) {
         lines.push(format!("Fix: {fix}"));
     }
     if let Some(policy) = &context.trust_policy {
@@ -137,14 +145,9 @@ fn diagnose(failure: &StsFailure, context: &Context) -> Vec<String> {
     lines
 }
 
-/// The provider host: the `iss` claim without its scheme.
-fn provider(claims: &Claims) -> String {
-    let iss = claims
-        .text("iss")
-        .unwrap_or_else(|| "https://token.actions.githubusercontent.com".into());
-    iss.trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned()
+/// The token's issuer (github.com's if its `iss` claim is not an issuer URL).
+fn issuer(claims: &Claims) -> Issuer {
+    Issuer::of_claim(claims.text("iss").as_deref())
 }
 
 /// `repo:owner@123/name@456:…`, the subject form of repositories created after mid-2026.
@@ -241,6 +244,49 @@ mod tests {
                 .contains("retried")
         );
         assert!(fix_for("ExpiredTokenException", "Token expired").contains("expired"));
+    }
+
+    #[test]
+    fn each_github_issuer_gets_its_provider_keys_and_command() {
+        for (iss, kind) in [
+            ("https://token.actions.githubusercontent.com", "github.com"),
+            (
+                "https://token.actions.githubusercontent.com/octo-enterprise",
+                "github.com, an enterprise's own issuer",
+            ),
+            (
+                "https://token.actions.octocorp.ghe.com",
+                "GitHub Enterprise Cloud with data residency",
+            ),
+            (
+                "https://github.example.com/_services/token",
+                "GitHub Enterprise Server",
+            ),
+        ] {
+            let provider = iss.trim_start_matches("https://");
+            let mut claims = github_claims();
+            claims["iss"] = iss.into();
+            let missing = "No OpenIDConnect provider found in your account for the issuer";
+            let lines = diagnosed("InvalidIdentityToken", missing, claims.clone()).join("\n");
+            for expected in [
+                format!("The token's issuer is {iss} ({kind})"),
+                format!("arn:aws:iam::ACCOUNT:oidc-provider/{provider},"),
+                format!("\"{provider}:sub\": \"repo:octo-org/octo-repo:environment:prod\""),
+                format!(
+                    "Fix: create the account's OIDC identity provider: aws iam \
+                     create-open-id-connect-provider --url {iss} --client-id-list \
+                     sts.amazonaws.com"
+                ),
+            ] {
+                assert!(lines.contains(&expected), "{expected}\n in\n{lines}");
+            }
+            let claims = Claims(claims.as_object().unwrap().clone());
+            let hint = hint(Via::Oidc, "AccessDenied", "", Some(&claims)).unwrap();
+            assert!(
+                hint.contains(&format!("conditions on {provider}:sub")),
+                "{hint}"
+            );
+        }
     }
 
     #[test]

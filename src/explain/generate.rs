@@ -14,14 +14,14 @@ use std::process::ExitCode;
 
 use serde::{Serialize, Serializer};
 
-use super::GITHUB_ISSUER;
+use super::issuer::Issuer;
 use super::policy::ASSUME_ROLE_WITH_WEB_IDENTITY;
 use crate::cli;
 use crate::cli::exec::DEFAULT_AUDIENCE;
 
 const USAGE: &str = "usage: aws-oidc-credentials policy --repo OWNER/NAME... \
                      (--branch NAME | --tag NAME | --environment NAME | --pull-request | \
-                     --any-ref)... [--audience AUDIENCE] [--account ID] \
+                     --any-ref)... [--audience AUDIENCE] [--account ID] [--issuer URL] \
                      [--format json|terraform|cloudformation]";
 
 const HELP: &str = "\
@@ -53,6 +53,13 @@ Options:
   --audience AUDIENCE         the tokens' audience (default sts.amazonaws.com)
   --account ID                the 12-digit AWS account of the OIDC provider, for json
                               (without it the provider ARN holds <ACCOUNT_ID>)
+  --issuer URL                the tokens' issuer (default https://token.actions.
+                              githubusercontent.com, github.com's): an enterprise's own
+                              (https://token.actions.githubusercontent.com/ENTERPRISE),
+                              GitHub Enterprise Cloud with data residency
+                              (https://token.actions.SUBDOMAIN.ghe.com) or GitHub Enterprise
+                              Server (https://HOST/_services/token); it names the provider
+                              and the condition keys
   --format FORMAT             json: the policy document (default);
                               terraform: the OIDC provider, the policy document and the role;
                               cloudformation: a YAML template with the provider and the role
@@ -74,7 +81,11 @@ pub fn main(args: &[OsString]) -> ExitCode {
             if request.format == Format::Json && request.account.is_none() {
                 eprintln!(
                     "note: the provider ARN holds the placeholder {ACCOUNT_PLACEHOLDER}: replace \
-                     it with your account's id, or give --account"
+                     it with your account's id, or give --account. The account needs IAM's OIDC \
+                     provider for {} ({}); if it has none: {}",
+                    request.issuer.url(),
+                    request.issuer.kind(),
+                    request.issuer.create_provider_command(&request.audience)
                 );
             }
             // Output that cannot be written (a closed pipe) leaves nothing better to do.
@@ -92,6 +103,7 @@ struct Request {
     runs: Vec<Run>,
     audience: String,
     account: Option<String>,
+    issuer: Issuer,
     format: Format,
 }
 
@@ -126,7 +138,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
     use lexopt::prelude::*;
     let mut repositories = Vec::new();
     let mut runs = Vec::new();
-    let (mut audience, mut account, mut format) = (None, None, None);
+    let (mut audience, mut account, mut format, mut issuer) = (None, None, None, None);
     let mut parser = lexopt::Parser::from_args(args.iter().cloned());
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
@@ -135,6 +147,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
             Long("audience") => once(&mut audience, "--audience", cli::value(&mut parser)?)?,
             Long("account") => once(&mut account, "--account", cli::value(&mut parser)?)?,
             Long("format") => once(&mut format, "--format", cli::value(&mut parser)?)?,
+            Long("issuer") => once(&mut issuer, "--issuer", cli::value(&mut parser)?)?,
             Long("branch") => {
                 let name = git_ref("--branch", cli::value(&mut parser)?)?;
                 add(&mut runs, Run::Branch(name));
@@ -185,11 +198,16 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
         Some(audience) => claim_text("--audience", audience)?,
         None => DEFAULT_AUDIENCE.into(),
     };
+    let issuer = match issuer {
+        Some(url) => Issuer::parse(&url).map_err(|problem| format!("--issuer {problem}"))?,
+        None => Issuer::github(),
+    };
     Ok(Some(Request {
         repositories,
         runs,
         audience,
         account,
+        issuer,
         format,
     }))
 }
@@ -331,11 +349,6 @@ impl Run {
     }
 }
 
-/// The provider's host, the prefix of its condition keys.
-fn provider() -> &'static str {
-    GITHUB_ISSUER.trim_start_matches("https://")
-}
-
 /// A trust policy document, its elements in the order IAM's examples write them.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -390,7 +403,7 @@ impl Request {
             }
         }
         let statement = |sid, operator, subjects: Vec<String>| {
-            let key = |claim| format!("{}:{claim}", provider());
+            let key = |claim| self.issuer.key(claim);
             let mut condition = BTreeMap::from([(
                 "StringEquals",
                 BTreeMap::from([(key("aud"), Values(vec![self.audience.clone()]))]),
@@ -400,7 +413,7 @@ impl Request {
                 sid,
                 effect: "Allow",
                 principal: Principal {
-                    federated: format!("arn:aws:iam::{account}:oidc-provider/{}", provider()),
+                    federated: self.issuer.provider_arn(account),
                 },
                 action: ASSUME_ROLE_WITH_WEB_IDENTITY,
                 condition,
@@ -439,7 +452,7 @@ impl Request {
             "resource \"aws_iam_openid_connect_provider\" \"github\" {{\n  \
              url            = {}\n  client_id_list = [{}]\n}}\n\n\
              data \"aws_iam_policy_document\" \"github_actions_trust\" {{\n",
-            hcl(GITHUB_ISSUER),
+            hcl(self.issuer.url()),
             hcl(&self.audience)
         );
         for statement in &document.statement {
@@ -480,7 +493,7 @@ impl Request {
              Url: {}\n      ClientIdList:\n        - {}\n  \
              GitHubActionsRole:\n    Type: AWS::IAM::Role\n    Properties:\n      \
              AssumeRolePolicyDocument:\n        Version: {}\n        Statement:\n",
-            q(GITHUB_ISSUER),
+            q(self.issuer.url()),
             q(&self.audience),
             q(document.version)
         );
@@ -536,7 +549,7 @@ mod tests {
 
     /// A github.com token's claims.
     fn claims(sub: &str, aud: &str) -> Claims {
-        let claims = json!({"iss": GITHUB_ISSUER, "aud": aud, "sub": sub});
+        let claims = json!({"iss": crate::explain::issuer::GITHUB, "aud": aud, "sub": sub});
         claims.as_object().unwrap().clone()
     }
 
@@ -548,6 +561,62 @@ mod tests {
             assert!(evaluation.warnings.is_empty(), "{evaluation}");
         }
         evaluation.allowed
+    }
+
+    /// Whether the JSON document admits a token of `issuer` for the main branch.
+    fn admits_from(document: &Value, issuer: &str) -> bool {
+        let claims = json!({"iss": issuer, "aud": DEFAULT_AUDIENCE, "sub": MAIN});
+        let claims = claims.as_object().unwrap().clone();
+        policy::evaluate(document, &claims, ASSUME_ROLE_WITH_WEB_IDENTITY)
+            .unwrap()
+            .allowed
+    }
+
+    #[test]
+    fn every_github_issuer_gets_its_own_provider_and_keys() {
+        let issuers = [
+            crate::explain::issuer::GITHUB,
+            "https://token.actions.githubusercontent.com/octo-enterprise",
+            "https://token.actions.octocorp.ghe.com",
+            "https://github.example.com/_services/token",
+        ];
+        for issuer in issuers {
+            let args = ["--repo", "octo-org/my-repo", "--branch", "main"];
+            let json = output(
+                &[
+                    &args[..],
+                    &["--issuer", issuer, "--account", "123456789012"],
+                ]
+                .concat(),
+            );
+            let document: Value = serde_json::from_str(&json).unwrap();
+            let provider = issuer.trim_start_matches("https://");
+            assert!(
+                json.contains(&format!("oidc-provider/{provider}\""))
+                    && json.contains(&format!("\"{provider}:sub\""))
+                    && json.contains(&format!("\"{provider}:aud\"")),
+                "{json}"
+            );
+            // Its own tokens only: another issuer is another provider.
+            for other in issuers {
+                assert_eq!(
+                    admits_from(&document, other),
+                    other == issuer,
+                    "{issuer} {other}"
+                );
+            }
+            let terraform =
+                output(&[&args[..], &["--issuer", issuer, "--format", "terraform"]].concat());
+            assert!(
+                terraform.contains(&format!("url            = \"{issuer}\"")),
+                "{terraform}"
+            );
+        }
+        let error = request(&["--repo", "o/r", "--any-ref", "--issuer", "http://x"]).unwrap_err();
+        assert!(
+            error.starts_with("--issuer must be an https URL"),
+            "{error}"
+        );
     }
 
     const MAIN: &str = "repo:octo-org/my-repo:ref:refs/heads/main";

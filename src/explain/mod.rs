@@ -9,6 +9,7 @@
 
 pub mod diagnosis;
 pub mod generate;
+pub mod issuer;
 pub mod policy;
 
 use std::ffi::OsString;
@@ -25,10 +26,7 @@ use crate::source::github;
 use policy::{Claims, Evaluation};
 
 const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
-                     (--claims FILE | --sub SUB --aud AUD [--iss ISS] [--claim NAME=VALUE]...)";
-
-/// The issuer of github.com's tokens, for claims given on the command line.
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+                     (--claims FILE | --sub SUB --aud AUD [--issuer URL] [--claim NAME=VALUE]...)";
 
 /// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
 pub fn main(args: &[OsString]) -> ExitCode {
@@ -164,7 +162,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
             )?,
             Long("claims") => once(&mut claims_file, "--claims", cli::value(&mut parser)?)?,
             Long("sub") => once(&mut sub, "--sub", cli::value(&mut parser)?)?,
-            Long("iss") => once(&mut iss, "--iss", cli::value(&mut parser)?)?,
+            Long("issuer") => once(&mut iss, "--issuer", cli::value(&mut parser)?)?,
             Long("aud") => aud.push(cli::value(&mut parser)?),
             Long("claim") => {
                 let claim = cli::value(&mut parser)?;
@@ -188,7 +186,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
         Some(path) => {
             if sub.is_some() || iss.is_some() || !aud.is_empty() || !extra.is_empty() {
                 return Err(
-                    "--claims cannot be combined with --sub, --aud, --iss or --claim".into(),
+                    "--claims cannot be combined with --sub, --aud, --issuer or --claim".into(),
                 );
             }
             ClaimsSource::File(path.into())
@@ -200,7 +198,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
             let mut claims = Claims::new();
             claims.insert(
                 "iss".into(),
-                iss.unwrap_or_else(|| GITHUB_ISSUER.into()).into(),
+                iss.unwrap_or_else(|| issuer::GITHUB.into()).into(),
             );
             claims.insert("sub".into(), sub.into());
             claims.insert(
@@ -369,7 +367,7 @@ mod tests {
                 [
                     &["--sub", BRANCH][..],
                     &AUD,
-                    &["--iss", "https://ghes.example.com/_services/token"],
+                    &["--issuer", "https://ghes.example.com/_services/token"],
                 ]
                 .concat(),
                 1,
@@ -448,7 +446,7 @@ mod tests {
     fn evaluates_a_file_for_the_main_step() {
         let dir = policy_dir();
         let mut claims = Claims::new();
-        claims.insert("iss".into(), GITHUB_ISSUER.into());
+        claims.insert("iss".into(), issuer::GITHUB.into());
         claims.insert("aud".into(), "sts.amazonaws.com".into());
         claims.insert("sub".into(), BRANCH.into());
         assert!(

@@ -95,6 +95,64 @@ fn the_placeholder_account_is_said_on_stderr() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("note: the provider ARN holds the placeholder <ACCOUNT_ID>"));
+    assert!(stderr.contains(
+        "needs IAM's OIDC provider for https://token.actions.githubusercontent.com (github.com)"
+    ));
+}
+
+/// A GitHub Enterprise Server's tokens: its own provider and keys, the command that creates
+/// the provider, and explain agreeing for a token from it and not for one from github.com.
+#[test]
+fn a_policy_for_github_enterprise_server() {
+    let ghes = "https://github.example.com/_services/token";
+    let out = run(&[
+        "policy",
+        "--repo",
+        "octo-org/my-repo",
+        "--branch",
+        "main",
+        "--issuer",
+        ghes,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "(GitHub Enterprise Server); if it has none: aws iam create-open-id-connect-provider \
+             --url {ghes} --client-id-list sts.amazonaws.com"
+        )),
+        "{stderr}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\"github.example.com/_services/token:sub\""),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trust.json");
+    std::fs::write(&path, text).unwrap();
+    let main = "repo:octo-org/my-repo:ref:refs/heads/main";
+    let explain = |issuer: &str| {
+        let path = path.to_str().unwrap();
+        let aud = "sts.amazonaws.com";
+        let args = [
+            "explain",
+            "--trust-policy",
+            path,
+            "--sub",
+            main,
+            "--aud",
+            aud,
+        ];
+        run(&[&args[..], &["--issuer", issuer]].concat())
+            .status
+            .code()
+    };
+    assert_eq!(explain(ghes), Some(0));
+    assert_eq!(
+        explain("https://token.actions.githubusercontent.com"),
+        Some(1)
+    );
 }
 
 #[test]

@@ -1,0 +1,146 @@
+//! The GitHub issuers a token comes from, and what IAM names after each. github.com's tokens
+//! come from `https://token.actions.githubusercontent.com`, or from an enterprise's own path
+//! there (`…/ENTERPRISE`, with a customised issuer); GitHub Enterprise Cloud with data residency
+//! from `https://token.actions.SUBDOMAIN.ghe.com`; GitHub Enterprise Server from
+//! `https://HOST/_services/token`. IAM's OIDC provider for an issuer is named after its URL
+//! without the scheme (host and path): the provider's ARN ends in `oidc-provider/` and that
+//! name, and its condition keys are that name, `:`, and the claim (`HOST/_services/token:sub`).
+
+/// The issuer of github.com's tokens.
+pub const GITHUB: &str = "https://token.actions.githubusercontent.com";
+
+/// An issuer's URL: `https://`, a host, maybe a path; no query, fragment or trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer(String);
+
+impl Issuer {
+    pub fn github() -> Issuer {
+        Issuer(GITHUB.to_owned())
+    }
+
+    /// Checks an issuer URL; `Err` says what it must be.
+    pub fn parse(url: &str) -> Result<Issuer, String> {
+        let url = url.trim_end_matches('/');
+        let name = url.strip_prefix("https://").unwrap_or_default();
+        let host = name.split('/').next().unwrap_or_default();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/:".contains(c);
+        if host.is_empty() || !name.chars().all(allowed) || name.contains("//") {
+            return Err(format!(
+                "must be an https URL without a query, like {GITHUB} (github.com), \
+                 https://token.actions.SUBDOMAIN.ghe.com (data residency) or \
+                 https://HOST/_services/token (GitHub Enterprise Server), not {url:?}"
+            ));
+        }
+        Ok(Issuer(url.to_owned()))
+    }
+
+    /// The issuer of a token's `iss` claim; github.com's when it has none or one that is not an
+    /// issuer URL.
+    pub fn of_claim(iss: Option<&str>) -> Issuer {
+        iss.and_then(|iss| Issuer::parse(iss).ok())
+            .unwrap_or_else(Issuer::github)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.0
+    }
+
+    /// The name of IAM's OIDC provider for it, the prefix of its condition keys.
+    pub fn provider(&self) -> &str {
+        self.0.trim_start_matches("https://")
+    }
+
+    /// The condition key of `claim` (`aud`, `sub`).
+    pub fn key(&self, claim: &str) -> String {
+        format!("{}:{claim}", self.provider())
+    }
+
+    /// The provider's ARN in `account`.
+    pub fn provider_arn(&self, account: &str) -> String {
+        format!("arn:aws:iam::{account}:oidc-provider/{}", self.provider())
+    }
+
+    /// The AWS CLI command that creates the provider, trusting tokens for `audience`.
+    pub fn create_provider_command(&self, audience: &str) -> String {
+        format!(
+            "aws iam create-open-id-connect-provider --url {} --client-id-list {audience}",
+            self.0
+        )
+    }
+
+    /// Which GitHub it is, in words.
+    pub fn kind(&self) -> &'static str {
+        let host = self.provider().split('/').next().unwrap_or_default();
+        if self.provider().ends_with("/_services/token") {
+            "GitHub Enterprise Server"
+        } else if host.ends_with(".ghe.com") {
+            "GitHub Enterprise Cloud with data residency"
+        } else if self.0 == GITHUB {
+            "github.com"
+        } else if self.0.starts_with(&format!("{GITHUB}/")) {
+            "github.com, an enterprise's own issuer"
+        } else {
+            "an issuer that is not GitHub's"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_github_issuer_names_its_provider_and_keys() {
+        for (url, provider, kind) in [
+            (GITHUB, "token.actions.githubusercontent.com", "github.com"),
+            (
+                "https://token.actions.githubusercontent.com/octo-enterprise",
+                "token.actions.githubusercontent.com/octo-enterprise",
+                "github.com, an enterprise's own issuer",
+            ),
+            (
+                "https://token.actions.octocorp.ghe.com",
+                "token.actions.octocorp.ghe.com",
+                "GitHub Enterprise Cloud with data residency",
+            ),
+            (
+                "https://github.example.com/_services/token/",
+                "github.example.com/_services/token",
+                "GitHub Enterprise Server",
+            ),
+        ] {
+            let issuer = Issuer::parse(url).unwrap();
+            assert_eq!(issuer.provider(), provider);
+            assert_eq!(issuer.kind(), kind);
+            assert_eq!(issuer.key("sub"), format!("{provider}:sub"));
+            assert_eq!(
+                issuer.provider_arn("123456789012"),
+                format!("arn:aws:iam::123456789012:oidc-provider/{provider}")
+            );
+            assert_eq!(
+                issuer.create_provider_command("sts.amazonaws.com"),
+                format!(
+                    "aws iam create-open-id-connect-provider --url https://{provider} \
+                     --client-id-list sts.amazonaws.com"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn an_issuer_is_an_https_url() {
+        for bad in [
+            "",
+            "http://token.actions.githubusercontent.com",
+            "https://",
+            "https://host/a?b=c",
+            "https://host//x",
+            "https://host/a b",
+            "token.actions.githubusercontent.com",
+        ] {
+            assert!(Issuer::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(Issuer::of_claim(Some("not a url")), Issuer::github());
+        assert_eq!(Issuer::of_claim(None), Issuer::github());
+    }
+}
