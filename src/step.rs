@@ -5,13 +5,17 @@
 //! every stage succeeded, for every role.
 
 use crate::aws::http::{self, SdkHttpClient};
+use crate::aws::iam;
 use crate::aws::retry::Verdict;
 use crate::aws::sts::{self, Assumed, Caller, Clients, Credentials, Identity, StsError};
 use crate::config::tags::SessionTags;
-use crate::config::{Config, IdTokenRequest, ProfileRole, RoleRef, RoleRequest, Source};
+use crate::config::{
+    CheckTrustPolicy, Config, IdTokenRequest, ProfileRole, RoleRef, RoleRequest, Source,
+};
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::explain::diagnosis::{self, Context};
+use crate::explain::policy;
 use crate::export::{self, profiles};
 use crate::runner;
 use crate::source::github::{self, Claims, IdToken};
@@ -29,6 +33,9 @@ pub struct Outcome {
     pub how: How,
     /// The roles of `profiles`, each assumed, in the input's order.
     pub profiles: Vec<ProfileOutcome>,
+    /// What the role's trust policy admits besides this job (`check-trust-policy`), printed
+    /// as warnings and listed in the job summary.
+    pub trust_policy_warnings: Vec<String>,
 }
 
 /// A role of `profiles`, assumed: its credentials go to the named profile.
@@ -175,6 +182,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
                 identity: None,
                 how: How::Existing,
                 profiles: Vec::new(),
+                trust_policy_warnings: Vec::new(),
             });
         }
         runner::notice("No valid credentials exist. Running as normal.");
@@ -236,6 +244,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
                 identity: source_identity.clone(),
                 how: How::Source { mode: mode(config) },
                 profiles: Vec::new(),
+                trust_policy_warnings: Vec::new(),
             };
             return Ok((outcome, None));
         };
@@ -253,6 +262,10 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
         mask_account(config, &assumed.identity.arn, &assumed.identity.account);
         check_account(config, &assumed.identity, None)?;
         export::mask_credentials(&assumed.credentials);
+        let trust_policy_warnings = match &config.check_trust_policy {
+            Some(check) => check_trust_policy(check, &http, &assumed, claims.as_ref()).await,
+            None => Vec::new(),
+        };
         let outcome = Outcome {
             credentials: Some(assumed.credentials),
             identity: Some(assumed.identity),
@@ -263,6 +276,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
                 subject: claims.and_then(|c| c.text("sub")),
             },
             profiles: Vec::new(),
+            trust_policy_warnings,
         };
         Ok((outcome, Some(assumed.assumed_role_id)))
     };
@@ -291,6 +305,9 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
             "Authenticated for profile '{}' as assumedRoleId {id}",
             profile.name
         ));
+    }
+    for warning in &outcome.trust_policy_warnings {
+        runner::warning(&format!("The role's trust policy: {warning}"));
     }
     outcome.profiles = extra.into_iter().map(|(profile, _)| profile).collect();
     Ok(outcome)
@@ -550,6 +567,44 @@ async fn assume(
                 Error::Sts(Box::new(failure))
             }
         })
+}
+
+/// `check-trust-policy`: the assumed role reads its own trust policy, which is evaluated for
+/// this job's token (the claims, when a token was used); the evaluation's notes on whom else it
+/// admits come back, to be warned about. A role that may not read itself, or any other failure,
+/// is one notice: the check never fails the step.
+async fn check_trust_policy(
+    check: &CheckTrustPolicy,
+    http: &reqwest::Client,
+    assumed: &Assumed,
+    claims: Option<&Claims>,
+) -> Vec<String> {
+    let not_checked = |why: String| {
+        runner::notice(&format!(
+            "check-trust-policy: the role's trust policy was not checked: {why}"
+        ));
+        Vec::new()
+    };
+    let session = &assumed.identity.arn;
+    let endpoint = check.iam_endpoint.as_deref();
+    let text = match iam::role_trust_policy(http, &assumed.credentials, session, endpoint).await {
+        Ok(text) => text,
+        Err(e) if e.is_denial() => {
+            return not_checked(format!(
+                "the role may not read it (it needs iam:GetRole on itself): {e}"
+            ));
+        }
+        Err(e) => return not_checked(format!("IAM did not give it: {e}")),
+    };
+    let document = match serde_json::from_str(&text) {
+        Ok(document) => document,
+        Err(e) => return not_checked(format!("IAM gave a document that is not JSON: {e}")),
+    };
+    let claims = claims.map(|c| c.0.clone()).unwrap_or_default();
+    match policy::evaluate(&document, &claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY) {
+        Ok(evaluation) => evaluation.warnings,
+        Err(e) => not_checked(e.to_string()),
+    }
 }
 
 /// A GitHub token, with the retry policy's own attempts.

@@ -42,6 +42,7 @@ pub const NAMES: &[&str] = &[
     "custom-tags",
     "sts-endpoint",
     "trust-policy-file",
+    "check-trust-policy",
     "job-summary",
     "install-cli",
     "profiles",

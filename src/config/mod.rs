@@ -58,12 +58,23 @@ pub struct Config {
     pub oidc_hint: bool,
     /// The role's trust policy, to check a denied token against (`trust-policy-file`).
     pub trust_policy_file: Option<PathBuf>,
+    /// `check-trust-policy`: read the assumed role's trust policy from IAM and warn about it.
+    pub check_trust_policy: Option<CheckTrustPolicy>,
     /// Write a summary of the run (or of a denial) to the job summary (`job-summary`).
     pub job_summary: bool,
     /// Add the binary's folder to `GITHUB_PATH` for later steps (`install-cli`).
     pub install_cli: bool,
     /// `refresh-credentials`: later steps get a profile that renews the credentials itself.
     pub refresh: Option<Refresh>,
+}
+
+/// Where `check-trust-policy` asks IAM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckTrustPolicy {
+    /// The IAM endpoint the environment names (`AWS_ENDPOINT_URL_IAM`, else `AWS_ENDPOINT_URL`,
+    /// as the SDKs read them unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true); `None`: the
+    /// partition's.
+    pub iam_endpoint: Option<String>,
 }
 
 /// How later steps renew the credentials (`refresh-credentials`); the profile they read is
@@ -264,6 +275,7 @@ impl Config {
         let use_existing_credentials = inputs.boolean("use-existing-credentials", false)?;
         let overwrite_profile = inputs.boolean("overwrite-aws-profile", false)?;
         let job_summary = inputs.boolean("job-summary", true)?;
+        let check_trust_policy = inputs.boolean("check-trust-policy", false)?;
         let skip_session_tagging = inputs.boolean("role-skip-session-tagging", false)?;
         let role_chaining = inputs.boolean("role-chaining", false)?;
         let force_skip_oidc = inputs.boolean("force-skip-oidc", false)?;
@@ -496,6 +508,23 @@ impl Config {
             None => None,
             Some(file) => Some(workspace_path(file, &env)?),
         };
+        let check_trust_policy = match check_trust_policy {
+            false => None,
+            true if role.is_none() => {
+                return Err(Error::input(
+                    "check-trust-policy",
+                    "needs 'role-to-assume': it reads the trust policy of the role assumed",
+                ));
+            }
+            true => Some(CheckTrustPolicy {
+                iam_endpoint: env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                    .filter(|v| v.eq_ignore_ascii_case("true"))
+                    .map_or_else(
+                        || env("AWS_ENDPOINT_URL_IAM").or_else(|| env("AWS_ENDPOINT_URL")),
+                        |_| None,
+                    ),
+            }),
+        };
 
         let (user_agent_metadata, ua_warnings) = user_agent_metadata(&env);
         warnings.extend(ua_warnings);
@@ -521,6 +550,7 @@ impl Config {
             warnings,
             oidc_hint,
             trust_policy_file,
+            check_trust_policy,
             job_summary,
             install_cli,
             refresh,

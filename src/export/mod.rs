@@ -149,6 +149,7 @@ pub fn write(config: &Config, outcome: &Outcome) -> Result<(), Error> {
             ]);
         }
     }
+    plan.trust_policy_summary(&outcome.trust_policy_warnings);
     if config.install_cli {
         plan.install_cli()?;
     }
@@ -326,6 +327,17 @@ impl<'c> Plan<'c> {
                 self.env
                     .set("AWS_CONFIG_FILE", &profile.files.config.to_string_lossy());
             }
+        }
+    }
+
+    /// Adds what `check-trust-policy` found to the job summary, each note as text.
+    fn trust_policy_summary(&mut self, warnings: &[String]) {
+        let Some(markdown) = self.summary.as_mut().filter(|_| !warnings.is_empty()) else {
+            return;
+        };
+        markdown.push_str("\n**The role's trust policy** (check-trust-policy):\n\n");
+        for warning in warnings {
+            markdown.push_str(&format!("- {}\n", crate::runner::markdown::inline(warning)));
         }
     }
 

@@ -255,6 +255,7 @@ impl Settings {
             warnings: Vec::new(),
             oidc_hint: false,
             trust_policy_file: None,
+            check_trust_policy: None,
             job_summary: false,
             install_cli: false,
             refresh: None,

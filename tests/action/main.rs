@@ -1,5 +1,6 @@
 //! Integration tests: the real action (launcher and binary) run by the runner simulator.
 
+mod check_trust_policy;
 // Shell scripts and Unix paths.
 #[cfg(unix)]
 mod cli;

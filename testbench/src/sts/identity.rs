@@ -94,6 +94,15 @@ impl State {
     /// `x-amz-security-token`); the scope's service must be `sts`, its date that of
     /// `x-amz-date`; the signature must match; a session must not have expired.
     pub(super) fn authenticate(&self, request: &Request) -> Result<Caller, StsError> {
+        self.authenticate_for(request, "sts")
+    }
+
+    /// [`State::authenticate`] for the scope's `service` (`iam` for `GetRole`).
+    pub(super) fn authenticate_for(
+        &self,
+        request: &Request,
+        service: &str,
+    ) -> Result<Caller, StsError> {
         let header = request.header("authorization").ok_or_else(|| {
             StsError::new(
                 403,
@@ -110,10 +119,10 @@ impl State {
             ))
         })?;
         let scope = &authorization.scope;
-        if scope.service != "sts" {
-            return Err(signature_mismatch(
-                "Credential should be scoped to correct service: 'sts'.",
-            ));
+        if scope.service != service {
+            return Err(signature_mismatch(format!(
+                "Credential should be scoped to correct service: '{service}'."
+            )));
         }
         let date = amz_date.get(..8).unwrap_or(amz_date);
         if scope.date != date {
@@ -179,6 +188,56 @@ impl State {
             role_session: true,
         };
         Ok((&session.secret_access_key, caller, Some(session.expires_at)))
+    }
+
+    /// IAM's `GetRole` on the role of the calling session: its trust policy, URL-encoded as
+    /// IAM sends it, when the role was given one its sessions may read
+    /// ([`super::RoleRule::readable_trust_policy`]); `AccessDenied` otherwise, as for a role
+    /// without `iam:GetRole` on itself.
+    pub(super) fn get_role(
+        &self,
+        request: &Request,
+        params: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Vec<Xml>, StsError> {
+        let caller = self.authenticate_for(request, "iam")?;
+        let name = params.get("RoleName").cloned().unwrap_or_default();
+        let denied = || {
+            StsError::new(
+                403,
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform: iam:GetRole on resource: role {name} \
+                     because no identity-based policy allows the iam:GetRole action",
+                    caller.arn
+                ),
+            )
+        };
+        let own = caller.role_session && caller.arn.split('/').nth(1) == Some(name.as_str());
+        let (arn, role) = self
+            .roles
+            .iter()
+            .find(|(arn, _)| arn.rsplit('/').next() == Some(name.as_str()))
+            .filter(|_| own)
+            .ok_or_else(denied)?;
+        let document = role.trust_policy.as_deref().ok_or_else(denied)?;
+        let encoded: String = document
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        Ok(vec![super::wire::element(
+            "Role",
+            vec![
+                text("RoleName", name),
+                text("Arn", arn.clone()),
+                text("RoleId", role.role_id.clone()),
+                text("AssumeRolePolicyDocument", encoded),
+            ],
+        )])
     }
 
     pub(super) fn get_caller_identity(&self, request: &Request) -> Result<Vec<Xml>, StsError> {

@@ -1,8 +1,8 @@
 //! An AWS STS stand-in speaking STS's Query/XML protocol as `aws-sdk-sts` sends it: `POST /`
 //! with a form-urlencoded body naming the `Action`. It knows trusted identity providers, IAM
 //! users with long-term keys, and roles with trust rules; answers `AssumeRoleWithWebIdentity`,
-//! and the SigV4-signed `AssumeRole` and `GetCallerIdentity` (other actions are
-//! `InvalidAction`); issues instance-profile credentials for the [`crate::imds`] stand-in; plays
+//! the SigV4-signed `AssumeRole` and `GetCallerIdentity`, and IAM's `GetRole` of a session's own
+//! role, at the same address (other actions are `InvalidAction`); issues instance-profile credentials for the [`crate::imds`] stand-in; plays
 //! injected faults; and records requests and the credentials it issued.
 
 mod assume_role;
@@ -54,6 +54,9 @@ pub struct Role {
     pub external_id: Option<String>,
     /// The most bytes of session tag keys and values `AssumeRole` accepts; 2048 by default.
     pub packed_policy_limit: usize,
+    /// The trust policy document IAM's `GetRole` gives the role's own sessions; `None` (the
+    /// default): they may not read it.
+    pub trust_policy: Option<String>,
 }
 
 impl Default for Role {
@@ -66,6 +69,7 @@ impl Default for Role {
             trust_principals: None,
             external_id: None,
             packed_policy_limit: 2048,
+            trust_policy: None,
         }
     }
 }
@@ -121,6 +125,11 @@ impl RoleRule<'_> {
     /// answering `PackedPolicyTooLarge`.
     pub fn packed_policy_limit(self, bytes: usize) -> Self {
         self.update(|role| role.packed_policy_limit = bytes)
+    }
+
+    /// Lets the role's sessions read its trust policy, `document`, with IAM's `GetRole`.
+    pub fn readable_trust_policy(self, document: &str) -> Self {
+        self.update(|role| role.trust_policy = Some(document.into()))
     }
 
     /// A copy of the role as it stands.
@@ -581,6 +590,7 @@ impl State {
             }
             "AssumeRole" => assume_role::assume_role(self, request, params),
             "GetCallerIdentity" => self.get_caller_identity(request),
+            "GetRole" => self.get_role(request, params),
             _ => Err(StsError::new(
                 400,
                 "InvalidAction",
