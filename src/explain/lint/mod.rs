@@ -287,9 +287,12 @@ fn text(findings: &[Located]) -> String {
             f.rule.fix
         ));
     }
-    let count = |s: Severity| findings.iter().filter(|f| f.rule.severity == s).count();
+    let count = |s: Severity| {
+        let n = findings.iter().filter(|f| f.rule.severity == s).count();
+        format!("{n} {}{}", s.name(), if n == 1 { "" } else { "s" })
+    };
     text.push_str(&format!(
-        "{} errors, {} warnings, {} notes\n",
+        "{}, {}, {}\n",
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Note)
