@@ -361,3 +361,17 @@ fn a_provider_is_github_by_its_name() {
         assert!(!is_github_provider(name), "{name}");
     }
 }
+
+#[test]
+fn the_readme_documents_every_rule() {
+    let readme = include_str!("../../../../README.md");
+    for rule in RULES {
+        let row = format!(
+            "| {} | {} | {} | ",
+            rule.id,
+            rule.name,
+            rule.severity.name()
+        );
+        assert!(readme.contains(&row), "the README's table lacks {row}");
+    }
+}
