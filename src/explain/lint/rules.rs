@@ -688,7 +688,12 @@ fn check_sub(value: &str, pattern: bool) -> Sub {
     let name_end = after_owner.find(':').unwrap_or(after_owner.len());
     let name = &after_owner[..name_end];
     let context = after_owner.get(name_end + 1..);
-    let name_wildcard = wild(name);
+    // In the immutable form a literal id pins the repository, whatever its name: a wildcard in
+    // the name (`repo:OWNER@1/*@2:…`) only survives renames.
+    let pinned = name
+        .rsplit_once('@')
+        .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    let name_wildcard = wild(name) && !pinned;
     let concrete = name.replace(['*', '?'], "x");
     Sub::Repository {
         owner: owner.to_owned(),

@@ -147,6 +147,21 @@ fn patterns_that_admit_other_owners() {
         let found = ids(&with_sub("StringLike", json!(pattern)));
         assert_eq!(found, ["GHA003"], "{pattern}");
     }
+    // The ids pin the repository, whatever its name.
+    assert!(
+        ids(&with_sub(
+            "StringLike",
+            json!("repo:octo-org@59/*@1296269:ref:refs/heads/main")
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        ids(&with_sub(
+            "StringLike",
+            json!("repo:octo-org@59/*:ref:refs/heads/main")
+        )),
+        ["GHA004"]
+    );
     // StringEquals takes * literally: it admits only that (odd) subject.
     assert_eq!(
         ids(&with_sub("StringEquals", json!("repo:*"))),
