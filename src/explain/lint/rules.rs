@@ -268,16 +268,21 @@ impl Condition {
             .is_some_and(|(_, comparison, _, _)| comparison == Comparison::Like)
     }
 
-    /// Whether the operator compares `value` as one of its values would match it.
+    /// Whether one of the condition's values matches `value`, as its operator compares.
     fn matches(&self, value: &str) -> bool {
-        let Some((_, comparison, _, _)) = self.string() else {
-            return false;
-        };
-        self.values.iter().any(|v| match comparison {
-            Comparison::Equals => v == value,
-            Comparison::EqualsIgnoreCase => v.to_lowercase() == value.to_lowercase(),
-            Comparison::Like => policy::like(v, value),
-        })
+        self.values.iter().any(|v| self.matches_with(v, value))
+    }
+
+    /// Whether the condition's value `expected` matches `value`, as its operator compares.
+    fn matches_with(&self, expected: &str, value: &str) -> bool {
+        match self.string() {
+            Some((_, Comparison::Equals, _, _)) => expected == value,
+            Some((_, Comparison::EqualsIgnoreCase, _, _)) => {
+                expected.to_lowercase() == value.to_lowercase()
+            }
+            Some((_, Comparison::Like, _, _)) => policy::like(expected, value),
+            None => false,
+        }
     }
 
     fn on(&self, claim: &str) -> bool {
@@ -534,7 +539,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
                             ),
                         );
                     }
-                    if let Some(candidate) = pull_request.filter(|p| c.matches(p))
+                    if let Some(candidate) = pull_request.filter(|p| c.matches_with(value, p))
                         && !narrowed(s, denies, &candidate)
                     {
                         add(

@@ -100,6 +100,20 @@ fn a_whole_repository_admits_pull_requests() {
         )),
         ["GHA005", "GHA013"]
     );
+    // Each value is judged on its own.
+    let findings = check(&with_sub(
+        "StringLike",
+        json!([
+            "repo:o@1/*@2:ref:refs/heads/main",
+            "repo:o@1/*@2:pull_request"
+        ]),
+    ));
+    assert_eq!(findings.len(), 1);
+    assert!(
+        findings[0]
+            .message
+            .contains("the sub \"repo:o@1/*@2:pull_request\" admits")
+    );
     // A branch pattern does not admit them.
     assert_eq!(
         ids(&with_sub(
