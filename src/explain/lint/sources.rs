@@ -237,11 +237,17 @@ fn text(value: &Value, resources: &Map<String, Value>) -> String {
     }
 }
 
-/// The ARN of the template's OIDC provider `id`, or `${id}` when it is something else.
+/// The ARN of the template's OIDC provider `id` (`AWS::IAM::OIDCProvider`, or the CDK's custom
+/// resource), or `${id}` when it is something else.
 fn provider_arn(id: &str, resources: &Map<String, Value>) -> String {
     let resource = resources.get(id);
     let url = resource
-        .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::IAM::OIDCProvider"))
+        .filter(|r| {
+            // The CDK's OpenIdConnectProvider is a custom resource with the same Url.
+            let kind = r.get("Type").and_then(Value::as_str);
+            kind == Some("AWS::IAM::OIDCProvider")
+                || kind == Some("Custom::AWSCDKOpenIdConnectProvider")
+        })
         .and_then(|r| r.pointer("/Properties/Url"))
         .and_then(Value::as_str);
     match url {

@@ -124,6 +124,19 @@ fn reads_cloudformation_with_intrinsic_functions() {
                     "Condition": {"StringLike": {SUB: "*"}},
                 }]}},
             },
+            "Cdk": {
+                "Type": "Custom::AWSCDKOpenIdConnectProvider",
+                "Properties": {"Url": "https://token.actions.githubusercontent.com"},
+            },
+            "CdkRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Ref": "Cdk"}},
+                    "Condition": {"StringEquals": {SUB: "repo:o@1/r@2:ref:refs/heads/main"}},
+                }]}},
+            },
             "Joined": {
                 "Type": "AWS::IAM::Role",
                 "Properties": {"AssumeRolePolicyDocument": {"Statement": {
@@ -165,6 +178,10 @@ fn reads_cloudformation_with_intrinsic_functions() {
     assert!(found.contains(&(
         "GHA002",
         "/Resources/Joined/Properties/AssumeRolePolicyDocument/Statement".to_owned()
+    )));
+    assert!(found.contains(&(
+        "GHA007",
+        "/Resources/CdkRole/Properties/AssumeRolePolicyDocument/Statement/0".to_owned()
     )));
     assert!(!found.iter().any(|(_, path)| path.contains("Lambda")));
 }
