@@ -315,6 +315,16 @@ fn finding_json(f: &Located) -> Value {
     })
 }
 
+/// A file as a SARIF URI: a relative path, as given, with `/` between its parts.
+fn uri(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    let mut relative = file.as_str();
+    while let Some(rest) = relative.strip_prefix("./") {
+        relative = rest;
+    }
+    relative.to_owned()
+}
+
 /// The findings as a SARIF 2.1.0 log that GitHub code scanning accepts.
 fn sarif(findings: &[Located]) -> Value {
     let rules: Vec<Value> = RULES
@@ -351,7 +361,7 @@ fn sarif(findings: &[Located]) -> Value {
                 "message": {"text": format!("{} Fix: {}", f.message, f.rule.fix)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file.replace('\\', "/")},
+                        "artifactLocation": {"uri": uri(&f.file)},
                         "region": {"startLine": f.line},
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "object"}],

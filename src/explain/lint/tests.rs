@@ -243,6 +243,7 @@ fn finds_the_line_of_the_key() {
     let line = text.lines().nth(findings[0].line - 1).unwrap();
     assert!(line.contains("\"repo:octo-org/*\""), "{line}");
     assert_eq!(pointer(&["a/b".into(), "c~d".into()]), "/a~1b/c~0d");
+    assert_eq!(uri("./infra\\trust.json"), "infra/trust.json");
 }
 
 #[test]
