@@ -1,8 +1,8 @@
 //! `aws-oidc-credentials`: the binary behind the action. With no argument it is the main step;
 //! with `post` the post step; every failure of theirs becomes one `::error::` line and exit
 //! code 1. `credential-process` is what a renewing profile runs (its errors go to stderr). A
-//! user runs the other commands (`exec`, `explain`, `policy`, `--help`, `--version`); a usage
-//! error exits with code 2. The modules live in the library (`lib.rs`).
+//! user runs the other commands (`exec`, `explain`, `policy`, `lint`, `--help`, `--version`); a
+//! usage error exits with code 2. The modules live in the library (`lib.rs`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -45,6 +45,9 @@ fn dispatch(args: &[OsString]) -> Result<ExitCode, lexopt::Error> {
         Some(Value(command)) if command == "explain" => return Ok(explain::main(&args[1..])),
         Some(Value(command)) if command == "policy" => {
             return Ok(explain::generate::main(&args[1..]));
+        }
+        Some(Value(command)) if command == "lint" => {
+            return Ok(explain::lint::main(&args[1..]));
         }
         Some(Value(command)) if command == "exec" => return Ok(cli::exec::main(&args[1..])),
         Some(Value(command)) if command == refresh::SUBCOMMAND => {

@@ -24,13 +24,15 @@ usage: aws-oidc-credentials                 the action's main step (configured b
                                             check a role's trust policy against a token's claims
        aws-oidc-credentials policy --repo OWNER/NAME (--branch NAME | --environment NAME | ...)
                                             write a trust policy admitting those runs alone
+       aws-oidc-credentials lint [--format text|json|sarif] [--fail-on SEVERITY] FILE...
+                                            check trust policies for what they let GitHub runs do
        aws-oidc-credentials --help | --version";
 
 /// `--help`'s text.
 pub fn help() -> String {
     format!(
         "{}: temporary AWS credentials from GitHub OIDC\n\n{USAGE}\n\n\
-         Run 'aws-oidc-credentials COMMAND --help' for the options of exec, explain and policy.",
+         Run 'aws-oidc-credentials COMMAND --help' for the options of exec, explain, policy and lint.",
         version()
     )
 }

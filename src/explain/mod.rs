@@ -10,6 +10,7 @@
 pub mod diagnosis;
 pub mod generate;
 pub mod issuer;
+pub mod lint;
 pub mod policy;
 
 use std::ffi::OsString;

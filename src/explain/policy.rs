@@ -212,7 +212,7 @@ fn text(value: &Value) -> String {
 }
 
 /// A string, number or boolean, or a list of them, as strings; `Err` names `what`.
-fn values(value: &Value, what: &str) -> Result<Vec<String>, String> {
+pub(crate) fn values(value: &Value, what: &str) -> Result<Vec<String>, String> {
     let scalar = |v: &Value| match v {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(text(v)),
         _ => Err(format!("{what} must be a string or a list of strings")),
@@ -338,7 +338,7 @@ fn principal(value: Option<&Value>, token: &Token) -> Result<ElementReport, Stri
 
 /// A condition operator: `Null`, or a string comparison with its set and `IfExists` modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Operator {
+pub(crate) enum Operator {
     Null,
     String {
         quantifier: Quantifier,
@@ -350,7 +350,7 @@ enum Operator {
 
 /// How a comparison treats a key with several values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quantifier {
+pub(crate) enum Quantifier {
     /// No prefix: meant for a single value (see [`Operator::holds`] for several).
     Single,
     AnyValue,
@@ -358,7 +358,7 @@ enum Quantifier {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Comparison {
+pub(crate) enum Comparison {
     Equals,
     EqualsIgnoreCase,
     Like,
@@ -366,7 +366,7 @@ enum Comparison {
 
 impl Operator {
     /// Reads an operator name, whatever its case: a policy IAM stored is not refused over it.
-    fn parse(name: &str) -> Option<Operator> {
+    pub(crate) fn parse(name: &str) -> Option<Operator> {
         let lower = name.to_ascii_lowercase();
         if lower == "null" {
             return Some(Operator::Null);
@@ -460,7 +460,7 @@ impl Comparison {
 }
 
 /// IAM's wildcard match: `*` is any run of characters (even none), `?` exactly one.
-fn like(pattern: &str, text: &str) -> bool {
+pub(crate) fn like(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);

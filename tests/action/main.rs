@@ -12,6 +12,7 @@ mod exec;
 mod faults;
 mod files;
 mod hostile;
+mod lint;
 mod modes;
 mod moto;
 mod named_profiles;

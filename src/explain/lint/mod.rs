@@ -1,0 +1,391 @@
+//! The `lint` subcommand: reads trust policies (the document, `aws iam get-role` output, a
+//! CloudFormation template in JSON, a Terraform plan or state from `terraform show -json`),
+//! finds every statement that trusts a GitHub issuer and reports what it lets in, each finding
+//! with a stable rule id, a severity, its place in the file, why it matters and the fix ([`rules`]).
+//! Text, JSON or SARIF 2.1.0 (for GitHub code scanning). Exit code 0: no finding at or above
+//! `--fail-on`, 1: some, 2: bad input (then the files that could be read are still reported).
+
+pub mod rules;
+pub mod sources;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::cli;
+use crate::files::{self, Limit};
+use crate::runner;
+use rules::{RULES, Rule, Severity};
+
+const USAGE: &str = "usage: aws-oidc-credentials lint [--format text|json|sarif] \
+                     [--fail-on error|warning|note|never] FILE...";
+
+const HELP: &str = "\
+Checks the trust policies in each FILE for what they let GitHub Actions runs do: every statement
+that trusts a GitHub issuer (sts:AssumeRoleWithWebIdentity for a GitHub OIDC provider, or for
+anyone), each finding with a rule id, a severity, where it is and the fix.
+
+A FILE is JSON: a policy document, the output of `aws iam get-role` or `list-roles`, a
+CloudFormation template (AWS::IAM::Role), or a Terraform plan or state (`terraform show -json`).
+A file without any statement trusting GitHub is clean.
+
+Options:
+  --format FORMAT      text (default), json (a list of findings) or sarif (SARIF 2.1.0, for
+                       GitHub code scanning's upload-sarif)
+  --fail-on SEVERITY   exit 1 when a finding is at least this severe: error (default), warning,
+                       note, or never
+  -h, --help           this text
+
+Exit codes: 0 no finding at or above --fail-on, 1 some, 2 a file could not be read.";
+
+/// Where the SARIF output says the tool is documented.
+const INFORMATION_URI: &str =
+    "https://github.com/OWNER/aws-oidc-credentials#check-trust-policies-lint";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+struct Request {
+    format: Format,
+    /// `None`: never fail.
+    fail_on: Option<Severity>,
+    files: Vec<String>,
+}
+
+/// A finding in a file.
+#[derive(Debug)]
+pub struct Located {
+    pub rule: &'static Rule,
+    /// The file as given on the command line.
+    pub file: String,
+    /// A JSON pointer into the file.
+    pub path: String,
+    pub line: usize,
+    pub role: Option<String>,
+    pub message: String,
+}
+
+/// Runs `lint` with the arguments after its name.
+pub fn main(args: &[OsString]) -> ExitCode {
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match args
+        .iter()
+        .map(|arg| arg.to_str().map(str::to_owned).ok_or(arg))
+        .collect::<Result<Vec<String>, _>>()
+    {
+        Ok(args) => run(&args, &mut out, &mut err),
+        Err(arg) => usage_error(
+            &format!("argument {} is not UTF-8 text", arg.to_string_lossy()),
+            &mut err,
+        ),
+    };
+    ExitCode::from(code)
+}
+
+fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
+    let _ = writeln!(err, "error: {problem}\n{USAGE}");
+    2
+}
+
+/// `main`, writing to `out` and `err` and returning the exit code.
+fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
+    let request = match parse(args) {
+        Ok(Some(request)) => request,
+        Ok(None) => {
+            let _ = writeln!(out, "{USAGE}\n\n{HELP}");
+            return 0;
+        }
+        Err(problem) => return usage_error(&problem, err),
+    };
+    let mut findings = Vec::new();
+    let mut bad = false;
+    for file in &request.files {
+        match lint_file(file) {
+            Ok(mut found) => findings.append(&mut found),
+            Err(problem) => {
+                bad = true;
+                let _ = writeln!(err, "error: {problem}");
+            }
+        }
+    }
+    let text = match request.format {
+        Format::Text => text(&findings),
+        Format::Json => {
+            let list: Vec<Value> = findings.iter().map(finding_json).collect();
+            serde_json::to_string_pretty(&list).expect("JSON") + "\n"
+        }
+        Format::Sarif => serde_json::to_string_pretty(&sarif(&findings)).expect("JSON") + "\n",
+    };
+    // A policy's text could otherwise start workflow commands when this runs in a workflow step.
+    let inert = match request.format {
+        Format::Text => runner::inert_lines(text.trim_end_matches('\n')).join("\n") + "\n",
+        // JSON escapes line breaks: a line never starts with what the policy wrote.
+        Format::Json | Format::Sarif => text,
+    };
+    let _ = out.write_all(inert.as_bytes());
+    if bad {
+        2
+    } else if request
+        .fail_on
+        .is_some_and(|least| findings.iter().any(|f| f.rule.severity >= least))
+    {
+        1
+    } else {
+        0
+    }
+}
+
+fn parse(args: &[String]) -> Result<Option<Request>, String> {
+    let mut format = None;
+    let mut fail_on = None;
+    let mut files = Vec::new();
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        use lexopt::prelude::*;
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("format") => {
+                let value = cli::value(&mut parser)?;
+                let parsed = match value.as_str() {
+                    "text" => Format::Text,
+                    "json" => Format::Json,
+                    "sarif" => Format::Sarif,
+                    _ => {
+                        return Err(format!(
+                            "--format must be text, json or sarif, not {value:?}"
+                        ));
+                    }
+                };
+                if format.replace(parsed).is_some() {
+                    return Err("--format is given twice".into());
+                }
+            }
+            Long("fail-on") => {
+                let value = cli::value(&mut parser)?;
+                let parsed = match value.as_str() {
+                    "never" => None,
+                    other => Some(Severity::parse(other).ok_or_else(|| {
+                        format!("--fail-on must be error, warning, note or never, not {value:?}")
+                    })?),
+                };
+                if fail_on.replace(parsed).is_some() {
+                    return Err("--fail-on is given twice".into());
+                }
+            }
+            Value(file) => files.push(
+                file.into_string()
+                    .map_err(|f| format!("the file name {f:?} is not UTF-8 text"))?,
+            ),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    if files.is_empty() {
+        return Err("name at least one FILE".into());
+    }
+    Ok(Some(Request {
+        format: format.unwrap_or(Format::Text),
+        fail_on: fail_on.unwrap_or(Some(Severity::Error)),
+        files,
+    }))
+}
+
+/// The findings in `file`; `Err` is why it could not be read, in one line.
+pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
+    let text = match files::read_regular(Path::new(file), false, Limit::InputFile) {
+        Ok(Some(bytes)) => {
+            String::from_utf8(bytes).map_err(|_| format!("{file} is not UTF-8 text"))?
+        }
+        Ok(None) => return Err(format!("cannot read {file}: it does not exist")),
+        Err(e) => return Err(format!("cannot read {file}: {e}")),
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        let yaml = [".yaml", ".yml", ".template"]
+            .iter()
+            .any(|ext| file.to_ascii_lowercase().ends_with(ext));
+        if yaml {
+            format!(
+                "{file} is not JSON: lint reads JSON only (convert a YAML template first, for \
+                 example with `cfn-flip`): {e}"
+            )
+        } else {
+            format!("{file} is not valid JSON: {e}")
+        }
+    })?;
+    let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
+    let mut found = Vec::new();
+    for document in documents {
+        for finding in rules::check(&document.policy) {
+            let segments = [document.path.clone(), finding.path].concat();
+            found.push(Located {
+                rule: finding.rule,
+                file: file.to_owned(),
+                path: pointer(&segments),
+                line: line_of(&text, &segments),
+                role: document.role.clone(),
+                message: finding.message,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The JSON pointer of `segments` (RFC 6901: `~` as `~0`, `/` as `~1`).
+fn pointer(segments: &[String]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// The line (from 1) of the last key of `segments` in the file's text, found key by key; inside a
+/// string that holds JSON (Terraform's) the keys are escaped. Line 1 when not found.
+fn line_of(text: &str, segments: &[String]) -> usize {
+    let mut at = 0;
+    for segment in segments {
+        if segment.parse::<usize>().is_ok() {
+            continue;
+        }
+        let quoted = serde_json::to_string(segment).expect("JSON");
+        let escaped = serde_json::to_string(&quoted).expect("JSON");
+        let escaped = &escaped[1..escaped.len() - 1];
+        let next = [quoted.as_str(), escaped]
+            .iter()
+            .filter_map(|key| text[at..].find(key).map(|i| at + i + key.len()))
+            .min();
+        match next {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    1 + text[..at].matches('\n').count()
+}
+
+fn text(findings: &[Located]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        let role = f
+            .role
+            .as_deref()
+            .map(|r| format!(" (role {r})"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{} {} {}  {}:{}{role}\n  {}\n  why: {}\n  fix: {}\n\n",
+            f.rule.severity.name(),
+            f.rule.id,
+            f.rule.name,
+            f.file,
+            f.path,
+            f.message,
+            f.rule.why,
+            f.rule.fix
+        ));
+    }
+    let count = |s: Severity| {
+        let n = findings.iter().filter(|f| f.rule.severity == s).count();
+        format!("{n} {}{}", s.name(), if n == 1 { "" } else { "s" })
+    };
+    text.push_str(&format!(
+        "{}, {}, {}\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note)
+    ));
+    text
+}
+
+fn finding_json(f: &Located) -> Value {
+    json!({
+        "id": f.rule.id,
+        "name": f.rule.name,
+        "severity": f.rule.severity.name(),
+        "file": f.file,
+        "path": f.path,
+        "line": f.line,
+        "role": f.role,
+        "message": f.message,
+        "why": f.rule.why,
+        "fix": f.rule.fix,
+    })
+}
+
+/// A file as a SARIF URI: a relative path, as given, with `/` between its parts.
+fn uri(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    let mut relative = file.as_str();
+    while let Some(rest) = relative.strip_prefix("./") {
+        relative = rest;
+    }
+    relative.to_owned()
+}
+
+/// The findings as a SARIF 2.1.0 log that GitHub code scanning accepts.
+fn sarif(findings: &[Located]) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.why},
+                "help": {
+                    "text": format!("{}\n\nFix: {}", r.why, r.fix),
+                    "markdown": format!("{}\n\n**Fix:** {}", r.why, r.fix),
+                },
+                "defaultConfiguration": {"level": r.severity.name()},
+                "properties": {
+                    "tags": ["security"],
+                    "security-severity": match r.severity {
+                        Severity::Error => "8.0",
+                        Severity::Warning => "5.0",
+                        Severity::Note => "2.0",
+                    },
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.rule.id,
+                "ruleIndex": RULES.iter().position(|r| r.id == f.rule.id),
+                "level": f.rule.severity.name(),
+                "message": {"text": format!("{} Fix: {}", f.message, f.rule.fix)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&f.file)},
+                        "region": {"startLine": f.line},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "object"}],
+                }],
+                "partialFingerprints": {
+                    "ruleAndPath/v1": format!("{}:{}", f.rule.id, f.path),
+                },
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "aws-oidc-credentials",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests;

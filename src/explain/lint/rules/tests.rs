@@ -1,0 +1,406 @@
+//! Each rule on the policy shapes that people publish and copy, and on the mistakes it is for.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+const ARN: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const SUB: &str = "token.actions.githubusercontent.com:sub";
+const AUD: &str = "token.actions.githubusercontent.com:aud";
+
+/// A policy of one Allow statement for github.com's provider with `condition`.
+fn trust(condition: Value) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": ARN},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": condition,
+        }]
+    })
+}
+
+/// The ids of the findings, sorted.
+fn ids(policy: &Value) -> Vec<&'static str> {
+    let mut ids: Vec<&str> = check(policy).iter().map(|f| f.rule.id).collect();
+    ids.sort();
+    ids
+}
+
+/// The audience as everyone checks it, and `operator` on `sub`.
+fn with_sub(operator: &str, sub: Value) -> Value {
+    let mut condition = json!({"StringEquals": {AUD: "sts.amazonaws.com"}});
+    condition[operator][SUB] = sub;
+    trust(condition)
+}
+
+#[test]
+fn the_table_is_complete_and_ordered() {
+    for (i, rule) in RULES.iter().enumerate() {
+        assert_eq!(rule.id, format!("GHA{:03}", i + 1));
+        assert!(!rule.name.is_empty() && !rule.why.is_empty() && !rule.fix.is_empty());
+        assert!(!rule.summary.ends_with('.'), "{}", rule.id);
+        assert_eq!(rule.name, rule.name.to_ascii_lowercase());
+    }
+}
+
+#[test]
+fn published_policies_for_one_branch_are_clean_but_for_the_mutable_name() {
+    // GitHub's docs, "Configuring OpenID Connect in Amazon Web Services": StringEquals on aud and
+    // sub for one branch.
+    let github_docs = trust(json!({"StringEquals": {
+        AUD: "sts.amazonaws.com",
+        SUB: "repo:octo-org/octo-repo:ref:refs/heads/octo-branch",
+    }}));
+    assert_eq!(ids(&github_docs), ["GHA013"]);
+    // AWS's IAM user guide, "Configuring a role for GitHub OIDC identity provider": StringLike on
+    // sub, without a wildcard.
+    let aws_docs = with_sub(
+        "StringLike",
+        json!("repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"),
+    );
+    assert_eq!(ids(&aws_docs), ["GHA013"]);
+    // The immutable subject, or the ids checked beside it, leave nothing to say.
+    let immutable = with_sub(
+        "StringEquals",
+        json!("repo:octo-org@123/octo-repo@456:environment:prod"),
+    );
+    assert!(ids(&immutable).is_empty());
+    let mut ids_checked = with_sub(
+        "StringEquals",
+        json!("repo:octo-org/octo-repo:environment:prod"),
+    );
+    ids_checked["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:repository_id"] =
+        json!("456");
+    assert_eq!(ids(&ids_checked), ["GHA012"]);
+}
+
+#[test]
+fn a_whole_repository_admits_pull_requests() {
+    // The shape of terraform-aws-modules' iam-github-oidc-role and of the configure-aws-credentials
+    // README's example: StringLike "repo:ORG/REPO:*".
+    let findings = check(&with_sub("StringLike", json!("repo:octo-org/octo-repo:*")));
+    let found: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+    assert_eq!(found, ["GHA006", "GHA005", "GHA013"]);
+    assert_eq!(
+        findings[1].message,
+        "statement 1: the sub \"repo:octo-org/octo-repo:*\" admits pull requests \
+         (repo:octo-org/octo-repo:pull_request)"
+    );
+    assert_eq!(
+        findings[0].path,
+        ["Statement", "0", "Condition", "StringLike", SUB]
+    );
+    // A pull_request subject named outright is the same.
+    assert_eq!(
+        ids(&with_sub(
+            "StringEquals",
+            json!("repo:octo-org/octo-repo:pull_request")
+        )),
+        ["GHA005", "GHA013"]
+    );
+    // Each value is judged on its own.
+    let findings = check(&with_sub(
+        "StringLike",
+        json!([
+            "repo:o@1/*@2:ref:refs/heads/main",
+            "repo:o@1/*@2:pull_request"
+        ]),
+    ));
+    assert_eq!(findings.len(), 1);
+    assert!(
+        findings[0]
+            .message
+            .contains("the sub \"repo:o@1/*@2:pull_request\" admits")
+    );
+    // A branch pattern does not admit them.
+    assert_eq!(
+        ids(&with_sub(
+            "StringLike",
+            json!("repo:octo-org/octo-repo:ref:refs/heads/release/*")
+        )),
+        ["GHA013"]
+    );
+}
+
+#[test]
+fn a_deny_or_a_negated_condition_takes_pull_requests_away() {
+    let mut policy = with_sub("StringLike", json!("repo:octo-org/octo-repo:*"));
+    policy["Statement"].as_array_mut().unwrap().push(json!({
+        "Sid": "NoPullRequests",
+        "Effect": "Deny",
+        "Principal": {"Federated": ARN},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringLike": {SUB: "repo:*:pull_request"}},
+    }));
+    assert_eq!(ids(&policy), ["GHA006", "GHA013"]);
+
+    let mut negated = with_sub("StringLike", json!("repo:octo-org/octo-repo:*"));
+    negated["Statement"][0]["Condition"]["StringNotLike"] = json!({SUB: "*:pull_request"});
+    assert_eq!(ids(&negated), ["GHA006", "GHA013"]);
+
+    // A Deny that also needs another condition does not always apply.
+    let mut partial = policy.clone();
+    partial["Statement"][1]["Condition"]["StringEquals"] =
+        json!({"token.actions.githubusercontent.com:actor": "dependabot[bot]"});
+    assert!(ids(&partial).contains(&"GHA005"));
+}
+
+#[test]
+fn patterns_that_admit_other_owners() {
+    for pattern in [
+        "*",
+        "repo:*",
+        "repo:*/octo-repo:*",
+        "repo:octo-org*",
+        "repo:octo-?rg/octo-repo:*",
+        "re*:ref:refs/heads/main",
+        "*:environment:prod",
+    ] {
+        let found = ids(&with_sub("StringLike", json!(pattern)));
+        assert_eq!(found, ["GHA003"], "{pattern}");
+    }
+    // The ids pin the repository, whatever its name.
+    assert!(
+        ids(&with_sub(
+            "StringLike",
+            json!("repo:octo-org@59/*@1296269:ref:refs/heads/main")
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        ids(&with_sub(
+            "StringLike",
+            json!("repo:octo-org@59/*:ref:refs/heads/main")
+        )),
+        ["GHA004"]
+    );
+    // StringEquals takes * literally: it admits only that (odd) subject.
+    assert_eq!(
+        ids(&with_sub("StringEquals", json!("repo:*"))),
+        Vec::<&str>::new()
+    );
+    // A value that is not a GitHub subject admits nothing.
+    assert!(ids(&with_sub("StringLike", json!("octo-org/*"))).is_empty());
+}
+
+#[test]
+fn organisation_wide_patterns() {
+    for pattern in [
+        "repo:octo-org/*",
+        "repo:octo-org/*:*",
+        "repo:octo-org/app-*:ref:refs/heads/main",
+        "repo:octo-org/octo-repo*",
+    ] {
+        let findings = check(&with_sub("StringLike", json!(pattern)));
+        let found: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+        assert_eq!(found[0], "GHA004", "{pattern}");
+        assert!(findings[0].message.contains("every repository of octo-org"));
+        assert!(!found.contains(&"GHA003"), "{pattern}");
+    }
+}
+
+#[test]
+fn sub_and_aud_must_be_checked() {
+    assert_eq!(
+        ids(&trust(json!({"StringEquals": {AUD: "sts.amazonaws.com"}}))),
+        ["GHA002"]
+    );
+    assert_eq!(
+        ids(&trust(
+            json!({"StringEquals": {SUB: "repo:o@1/r@2:ref:refs/heads/main"}})
+        )),
+        ["GHA007"]
+    );
+    let none = check(&trust(json!({})));
+    let found: Vec<&str> = none.iter().map(|f| f.rule.id).collect();
+    assert_eq!(found, ["GHA002", "GHA007"]);
+    assert_eq!(none[0].path, ["Statement", "0"]);
+    // A negated condition on sub restricts nothing for the others.
+    let negated = trust(json!({
+        "StringEquals": {AUD: "sts.amazonaws.com"},
+        "StringNotLike": {SUB: "repo:evil/*"},
+    }));
+    assert_eq!(ids(&negated), ["GHA002"]);
+    // Other keys are named as what it relies on.
+    let other = trust(json!({"StringEquals": {
+        AUD: "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:job_workflow_ref":
+            "octo-org/pipelines/.github/workflows/deploy.yml@refs/heads/main",
+    }}));
+    let findings = check(&other);
+    assert_eq!(findings[0].rule.id, "GHA002");
+    assert!(
+        findings[0]
+            .message
+            .contains("relies on token.actions.githubusercontent.com:job_workflow_ref alone")
+    );
+    assert_eq!(findings[1].rule.id, "GHA012");
+
+    // aud as a pattern.
+    let mut pattern = with_sub("StringEquals", json!("repo:o@1/r@2:ref:refs/heads/main"));
+    pattern["Statement"][0]["Condition"] = json!({
+        "StringEquals": {SUB: "repo:o@1/r@2:ref:refs/heads/main"},
+        "StringLike": {AUD: "sts.*"},
+    });
+    assert_eq!(ids(&pattern), ["GHA008"]);
+}
+
+#[test]
+fn set_operators() {
+    // terraform-aws-modules' iam-github-oidc-role wrote ForAllValues:StringEquals on iss and aud.
+    let module = trust(json!({
+        "ForAllValues:StringEquals": {
+            "token.actions.githubusercontent.com:iss": "https://token.actions.githubusercontent.com",
+            AUD: "sts.amazonaws.com",
+        },
+        "StringLike": {SUB: "repo:octo-org@1/octo-repo@2:ref:refs/heads/main"},
+    }));
+    assert_eq!(ids(&module), ["GHA010", "GHA010", "GHA012"]);
+    // On a claim a job may lack, ForAllValues: holds without it.
+    let environment = trust(json!({
+        "StringEquals": {AUD: "sts.amazonaws.com", SUB: "repo:o@1/r@2:ref:refs/heads/main"},
+        "ForAllValues:StringEquals": {"token.actions.githubusercontent.com:environment": "prod"},
+    }));
+    assert_eq!(ids(&environment), ["GHA009", "GHA012"]);
+    // ForAnyValue: fails without the claim: only the unverified key.
+    let any = trust(json!({
+        "StringEquals": {AUD: "sts.amazonaws.com", SUB: "repo:o@1/r@2:ref:refs/heads/main"},
+        "ForAnyValue:StringEquals": {"token.actions.githubusercontent.com:environment": "prod"},
+    }));
+    assert_eq!(ids(&any), ["GHA012"]);
+    let typo = trust(json!({
+        "StringEquals": {
+            AUD: "sts.amazonaws.com",
+            SUB: "repo:o@1/r@2:ref:refs/heads/main",
+            "token.actions.githubusercontent.com:repo": "o/r",
+        },
+    }));
+    let findings = check(&typo);
+    assert!(
+        findings[0]
+            .message
+            .ends_with("(no GitHub token has such a claim)")
+    );
+}
+
+#[test]
+fn ignore_case() {
+    assert_eq!(
+        ids(&with_sub(
+            "StringEqualsIgnoreCase",
+            json!("repo:octo-org/octo-repo:ref:refs/heads/main")
+        )),
+        ["GHA011", "GHA013"]
+    );
+}
+
+#[test]
+fn wildcard_principals() {
+    for principal in [json!("*"), json!({"Federated": "*"}), json!({"AWS": "*"})] {
+        let mut policy = with_sub("StringEquals", json!("repo:o@1/r@2:ref:refs/heads/main"));
+        policy["Statement"][0]["Principal"] = principal.clone();
+        assert_eq!(ids(&policy), ["GHA001"], "{principal}");
+    }
+    // Even without any GitHub key: every provider's tokens get in.
+    let open = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:*"}});
+    assert_eq!(ids(&open), ["GHA001", "GHA002", "GHA007"]);
+    // Only web identity matters.
+    let assume_role = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"},
+                              "Action": "sts:AssumeRole"}});
+    assert!(ids(&assume_role).is_empty());
+}
+
+#[test]
+fn which_statements_trust_github() {
+    let with_principal = |federated: &str| {
+        let mut policy = trust(json!({}));
+        policy["Statement"][0]["Principal"]["Federated"] = json!(federated);
+        let mut condition = json!({});
+        let provider = federated.split(":oidc-provider/").nth(1).unwrap_or("x");
+        condition["StringEquals"][format!("{provider}:aud")] = json!("sts.amazonaws.com");
+        policy["Statement"][0]["Condition"] = condition;
+        ids(&policy)
+    };
+    for github in [
+        ARN,
+        "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com/octo-enterprise",
+        "arn:aws:iam::1:oidc-provider/token.actions.octocorp.ghe.com",
+        "arn:aws-us-gov:iam::1:oidc-provider/github.example.com/_services/token",
+        "arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com",
+    ] {
+        assert_eq!(with_principal(github), ["GHA002"], "{github}");
+    }
+    for other in [
+        "arn:aws:iam::1:oidc-provider/gitlab.com",
+        "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com.evil.example",
+        "arn:aws:iam::1:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        "cognito-identity.amazonaws.com",
+    ] {
+        assert!(with_principal(other).is_empty(), "{other}");
+    }
+    // A principal a template left unknown is GitHub's when its keys are.
+    assert_eq!(
+        with_principal("${GitHubOidcProviderArn}"),
+        Vec::<&str>::new()
+    );
+    let mut unknown = with_sub("StringLike", json!("repo:o/r:*"));
+    unknown["Statement"][0]["Principal"]["Federated"] = json!("${Fn::If}");
+    assert_eq!(ids(&unknown), ["GHA005", "GHA006", "GHA013"]);
+    // Actions: lists, wildcards, NotAction.
+    for (action, trusts) in [
+        (
+            json!({"Action": ["sts:TagSession", "sts:AssumeRoleWithWebIdentity"]}),
+            true,
+        ),
+        (json!({"Action": "sts:*"}), true),
+        (json!({"Action": "*"}), true),
+        (json!({"Action": "sts:AssumeRole"}), false),
+        (json!({"NotAction": "sts:AssumeRole"}), true),
+        (json!({"NotAction": "sts:AssumeRoleWith*"}), false),
+    ] {
+        let mut policy = trust(json!({}));
+        let statement = policy["Statement"][0].as_object_mut().unwrap();
+        statement.remove("Action");
+        statement.extend(action.as_object().unwrap().clone());
+        assert_eq!(!ids(&policy).is_empty(), trusts, "{action}");
+    }
+}
+
+#[test]
+fn a_provider_is_github_by_its_name() {
+    for name in [
+        "token.actions.githubusercontent.com",
+        "Token.Actions.GitHubUserContent.com",
+        "token.actions.githubusercontent.com/octo-enterprise",
+        "token.actions.octocorp.ghe.com",
+        "github.example.com/_services/token",
+    ] {
+        assert!(is_github_provider(name), "{name}");
+    }
+    for name in [
+        "token.actions.githubusercontent.com.evil.example",
+        "token.actions.githubusercontent.com/a/b",
+        "token.actions.ghe.com",
+        "token.actions.a.b.ghe.com",
+        "gitlab.com",
+        "github.example.com/_services/token/x",
+    ] {
+        assert!(!is_github_provider(name), "{name}");
+    }
+}
+
+#[test]
+fn the_readme_documents_every_rule() {
+    let readme = include_str!("../../../../README.md");
+    for rule in RULES {
+        let row = format!(
+            "| {} | {} | {} | ",
+            rule.id,
+            rule.name,
+            rule.severity.name()
+        );
+        assert!(readme.contains(&row), "the README's table lacks {row}");
+    }
+}

@@ -1,0 +1,419 @@
+//! The files `lint` reads, its outputs and its exit codes.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+const ARN: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const SUB: &str = "token.actions.githubusercontent.com:sub";
+const AUD: &str = "token.actions.githubusercontent.com:aud";
+
+/// A trust policy admitting every repository of octo-org: two warnings (GHA004, and GHA005 for
+/// their pull requests) and a note (GHA013).
+fn org_wide() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": ARN},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {AUD: "sts.amazonaws.com"},
+                "StringLike": {SUB: "repo:octo-org/*"},
+            },
+        }]
+    })
+}
+
+/// Runs `lint` with `args` (`{dir}` replaced by the directory): exit code, stdout, stderr.
+fn lint(dir: &tempfile::TempDir, args: &[&str]) -> (u8, String, String) {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.replace("{dir}", dir.path().to_str().unwrap()))
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(&args, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The (id, path) of each finding in `file`.
+fn found(file: &str) -> Vec<(&'static str, String)> {
+    lint_file(file)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.rule.id, f.path))
+        .collect()
+}
+
+#[test]
+fn reads_a_policy_and_get_roles_output_as_object_or_encoded_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = org_wide();
+    let expected = "/Statement/0/Condition/StringLike/token.actions.githubusercontent.com:sub";
+    let document = write(
+        &dir,
+        "trust.json",
+        &serde_json::to_string_pretty(&policy).unwrap(),
+    );
+    assert_eq!(found(&document)[0], ("GHA004", expected.to_owned()));
+
+    let role = json!({"Role": {"RoleName": "deploy", "AssumeRolePolicyDocument": policy}});
+    let get_role = write(&dir, "role.json", &role.to_string());
+    let findings = lint_file(&get_role).unwrap();
+    assert_eq!(
+        findings[0].path,
+        format!("/Role/AssumeRolePolicyDocument{expected}")
+    );
+    assert_eq!(findings[0].role.as_deref(), Some("deploy"));
+
+    // IAM's own API answers with the document URL-encoded.
+    let encoded: String = percent_encoding::utf8_percent_encode(
+        &policy.to_string(),
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string();
+    let raw = json!({"Roles": [{"RoleName": "a", "AssumeRolePolicyDocument": encoded}]});
+    let list_roles = write(&dir, "roles.json", &raw.to_string());
+    assert_eq!(
+        found(&list_roles)[0].1,
+        format!("/Roles/0/AssumeRolePolicyDocument{expected}")
+    );
+}
+
+#[test]
+fn reads_cloudformation_with_intrinsic_functions() {
+    // The shape of the CloudFormation template in configure-aws-credentials' README: the
+    // provider by !If/!Ref, the subject by !Sub from parameters.
+    let template = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "GithubOidc": {
+                "Type": "AWS::IAM::OIDCProvider",
+                "Properties": {"Url": "https://token.actions.githubusercontent.com",
+                               "ClientIdList": ["sts.amazonaws.com"]},
+            },
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Fn::If": ["CreateOIDCProvider",
+                        {"Ref": "GithubOidc"}, {"Ref": "OIDCProviderArn"}]}},
+                    "Condition": {
+                        "StringEquals": {AUD: "sts.amazonaws.com"},
+                        "StringLike": {SUB: {"Fn::Sub": "repo:${GitHubOrg}/${RepositoryName}:*"}},
+                    },
+                }]}},
+            },
+            "ByRef": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Fn::GetAtt": ["GithubOidc", "Arn"]}},
+                    "Condition": {"StringLike": {SUB: "*"}},
+                }]}},
+            },
+            "Cdk": {
+                "Type": "Custom::AWSCDKOpenIdConnectProvider",
+                "Properties": {"Url": "https://token.actions.githubusercontent.com"},
+            },
+            "CdkRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Ref": "Cdk"}},
+                    "Condition": {"StringEquals": {SUB: "repo:o@1/r@2:ref:refs/heads/main"}},
+                }]}},
+            },
+            "Joined": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Fn::Join": ["", [
+                        "arn:aws:iam::", {"Ref": "AWS::AccountId"},
+                        ":oidc-provider/token.actions.githubusercontent.com"]]}},
+                    "Condition": {"StringEquals": {AUD: "sts.amazonaws.com"}},
+                }}},
+            },
+            "Lambda": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+                    "Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                }]}},
+            },
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "template.json",
+        &serde_json::to_string_pretty(&template).unwrap(),
+    );
+    let found = found(&file);
+    let base = "/Resources/Role/Properties/AssumeRolePolicyDocument/Statement/0";
+    assert!(found.contains(&(
+        "GHA005",
+        format!("{base}/Condition/StringLike/token.actions.githubusercontent.com:sub")
+    )));
+    assert!(found.contains(&(
+        "GHA003",
+        "/Resources/ByRef/Properties/AssumeRolePolicyDocument/Statement/0/Condition/StringLike/\
+         token.actions.githubusercontent.com:sub"
+            .to_owned()
+    )));
+    assert!(found.contains(&(
+        "GHA002",
+        "/Resources/Joined/Properties/AssumeRolePolicyDocument/Statement".to_owned()
+    )));
+    assert!(found.contains(&(
+        "GHA007",
+        "/Resources/CdkRole/Properties/AssumeRolePolicyDocument/Statement/0".to_owned()
+    )));
+    assert!(!found.iter().any(|(_, path)| path.contains("Lambda")));
+}
+
+#[test]
+fn reads_terraform_plans_and_states() {
+    let policy = org_wide().to_string();
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            {"address": "aws_s3_bucket.b", "type": "aws_s3_bucket", "change": {"after": {}}},
+            {"address": "aws_iam_role.deploy", "type": "aws_iam_role",
+             "change": {"after": {"assume_role_policy": policy}}},
+            // Computed until applied.
+            {"address": "aws_iam_role.later", "type": "aws_iam_role",
+             "change": {"after": {"name": "later"}}},
+        ]
+    });
+    let state = json!({
+        "format_version": "1.0",
+        "terraform_version": "1.9.0",
+        "values": {"root_module": {
+            "resources": [],
+            "child_modules": [{"resources": [
+                {"address": "module.oidc.aws_iam_role.this", "mode": "managed",
+                 "type": "aws_iam_role", "values": {"assume_role_policy": policy}},
+            ]}],
+        }}
+    });
+    let empty_state = json!({"format_version": "1.0", "terraform_version": "1.9.0"});
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write(&dir, "plan.json", &plan.to_string());
+    let findings = lint_file(&plan).unwrap();
+    assert_eq!(
+        findings[0].path,
+        "/resource_changes/1/change/after/assume_role_policy/Statement/0/Condition/StringLike/\
+         token.actions.githubusercontent.com:sub"
+    );
+    assert_eq!(findings[0].role.as_deref(), Some("aws_iam_role.deploy"));
+    assert_eq!(findings[0].line, 1);
+    let state = write(&dir, "state.json", &state.to_string());
+    assert!(found(&state)[0].1.starts_with(
+        "/values/root_module/child_modules/0/resources/0/values/assume_role_policy/Statement/0/"
+    ));
+    let empty_state = write(&dir, "empty.json", &empty_state.to_string());
+    assert!(found(&empty_state).is_empty());
+}
+
+#[test]
+fn finds_the_line_of_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "trust.json",
+        &serde_json::to_string_pretty(&org_wide()).unwrap(),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let findings = lint_file(&file).unwrap();
+    let line = text.lines().nth(findings[0].line - 1).unwrap();
+    assert!(line.contains("\"repo:octo-org/*\""), "{line}");
+    assert_eq!(pointer(&["a/b".into(), "c~d".into()]), "/a~1b/c~0d");
+    assert_eq!(uri("./infra\\trust.json"), "infra/trust.json");
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "warn.json", &org_wide().to_string());
+    let clean = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                      "Action": "sts:AssumeRole"}]});
+    write(&dir, "clean.json", &clean.to_string());
+    let (code, out, err) = lint(&dir, &["{dir}/warn.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("warning GHA004 sub-organization-wide  "),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            ":/Statement/0/Condition/StringLike/token.actions.githubusercontent.com:sub\n"
+        )
+    );
+    assert!(out.contains("\n  why: ") && out.contains("\n  fix: "));
+    assert!(out.ends_with("0 errors, 2 warnings, 1 note\n"), "{out}");
+    assert_eq!(
+        lint(&dir, &["--fail-on", "warning", "{dir}/warn.json"]).0,
+        1
+    );
+    assert_eq!(lint(&dir, &["--fail-on", "note", "{dir}/warn.json"]).0, 1);
+    assert_eq!(lint(&dir, &["--fail-on", "never", "{dir}/warn.json"]).0, 0);
+    let (code, out, _) = lint(&dir, &["--fail-on", "note", "{dir}/clean.json"]);
+    assert_eq!((code, out.as_str()), (0, "0 errors, 0 warnings, 0 notes\n"));
+
+    // Bad input: 2, saying why, and the other files are still reported.
+    write(&dir, "broken.json", "{\"Statement\": [");
+    write(&dir, "template.yaml", "Resources: {}\n");
+    write(&dir, "other.json", "{\"a\": 1}");
+    for (file, problem) in [
+        ("missing.json", "it does not exist"),
+        ("broken.json", "is not valid JSON"),
+        ("template.yaml", "lint reads JSON only"),
+        ("other.json", "holds no trust policy"),
+    ] {
+        let path = format!("{{dir}}/{file}");
+        let (code, out, err) = lint(&dir, &["--fail-on", "warning", &path, "{dir}/warn.json"]);
+        assert_eq!(code, 2, "{file}");
+        assert!(
+            err.starts_with("error: ") && err.contains(problem),
+            "{file}: {err}"
+        );
+        assert!(out.contains("GHA004"), "{file}");
+    }
+    for (args, problem) in [
+        (&[][..], "name at least one FILE"),
+        (&["--format", "xml", "a"][..], "--format must be"),
+        (&["--fail-on", "info", "a"][..], "--fail-on must be"),
+        (
+            &["--format", "json", "--format", "json", "a"][..],
+            "given twice",
+        ),
+        (&["--verbose", "a"][..], "invalid option '--verbose'"),
+    ] {
+        let (code, out, err) = lint(&dir, args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains(problem) && err.ends_with(&format!("{USAGE}\n")),
+            "{err}"
+        );
+    }
+    let (code, out, _) = lint(&dir, &["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(USAGE));
+}
+
+#[test]
+fn json_lists_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "warn.json", &org_wide().to_string());
+    let (code, out, _) = lint(&dir, &["--format", "json", "{dir}/warn.json"]);
+    assert_eq!(code, 0);
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.len(), 3);
+    for field in [
+        "id", "name", "severity", "file", "path", "message", "fix", "why", "line",
+    ] {
+        assert!(!list[0][field].is_null(), "{field}");
+    }
+    assert_eq!(list[0]["id"], "GHA004");
+    assert_eq!(list[0]["severity"], "warning");
+    let (_, out, _) = lint(
+        &dir,
+        &["--format", "json", "{dir}/warn.json", "{dir}/warn.json"],
+    );
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 6);
+}
+
+#[test]
+fn sarif_has_what_code_scanning_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "warn.json",
+        &serde_json::to_string_pretty(&org_wide()).unwrap(),
+    );
+    let (code, out, _) = lint(&dir, &["--format", "sarif", "{dir}/warn.json"]);
+    assert_eq!(code, 0);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "aws-oidc-credentials");
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), RULES.len());
+    for rule in rules {
+        for field in ["id", "name"] {
+            assert!(rule[field].is_string(), "{field}");
+        }
+        for field in ["shortDescription", "fullDescription", "help"] {
+            assert!(rule[field]["text"].is_string(), "{field}");
+        }
+        let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
+        assert!(["error", "warning", "note"].contains(&level));
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "GHA004");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "GHA004"
+    );
+    assert_eq!(result["level"], "warning");
+    assert!(result["message"]["text"].is_string());
+    let location = &result["locations"][0];
+    let uri = location["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.ends_with("/warn.json"));
+    assert!(
+        location["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            > 1
+    );
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "/Statement/0/Condition/StringLike/token.actions.githubusercontent.com:sub"
+    );
+    // No finding is still a valid log.
+    let clean = json!({"Statement": []});
+    write(&dir, "clean.json", &clean.to_string());
+    let (_, out, _) = lint(&dir, &["--format", "sarif", "{dir}/clean.json"]);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["runs"][0]["results"], json!([]));
+}
+
+#[test]
+fn text_from_the_policy_cannot_start_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = org_wide();
+    policy["Statement"][0]["Sid"] = json!("x\n::error::injected");
+    write(&dir, "trust.json", &policy.to_string());
+    let (_, out, _) = lint(&dir, &["{dir}/trust.json"]);
+    for line in out.split(['\r', '\n']) {
+        assert!(!line.trim_start().starts_with("::"), "{out}");
+    }
+}

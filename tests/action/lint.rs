@@ -1,0 +1,155 @@
+//! `lint` run as a user or a workflow would: what `policy` writes lints clean, the SARIF log has
+//! what code scanning reads, and the exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(support::binary())
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// `lint --format json --fail-on never` on `path`: the findings' ids and severities.
+fn findings(path: &Path) -> Vec<(String, String)> {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    list.iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn what_policy_writes_lints_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trust.json");
+    let issuers = [
+        "https://token.actions.githubusercontent.com",
+        "https://token.actions.githubusercontent.com/octo-enterprise",
+        "https://token.actions.octocorp.ghe.com",
+        "https://github.example.com/_services/token",
+    ];
+    // The runs asked for, and whether they admit pull requests (a warning, GHA005, which is
+    // what `policy --help` says of them too).
+    let runs: [(&[&str], bool); 5] = [
+        (&["--branch", "main"], false),
+        (
+            &["--branch", "main", "--branch", "release/*", "--tag", "v*"],
+            false,
+        ),
+        (
+            &["--environment", "prod", "--environment", "stage-?"],
+            false,
+        ),
+        (&["--branch", "main", "--pull-request"], true),
+        (&["--any-ref"], true),
+    ];
+    for issuer in issuers {
+        for repo in ["octo-org/octo-repo", "octo-org@59/octo-repo@1296269"] {
+            for (runs, pull_requests) in runs {
+                let mut args = vec!["policy", "--repo", repo, "--issuer", issuer];
+                args.extend(runs);
+                let out = run(&args);
+                assert_eq!(out.status.code(), Some(0), "{args:?}");
+                std::fs::write(&path, &out.stdout).unwrap();
+                let found = findings(&path);
+                let serious: Vec<&str> = found
+                    .iter()
+                    .filter(|(_, severity)| severity != "note")
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                if pull_requests {
+                    assert!(!serious.is_empty(), "{args:?}");
+                    assert!(
+                        serious.iter().all(|id| *id == "GHA005"),
+                        "{args:?}: {found:?}"
+                    );
+                } else {
+                    assert!(serious.is_empty(), "{args:?}: {found:?}");
+                }
+                // Only the immutable form leaves no note about names.
+                let mutable = found.iter().any(|(id, _)| id == "GHA013");
+                assert_eq!(mutable, !repo.contains('@'), "{args:?}: {found:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sarif_for_code_scanning_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("open.json");
+    std::fs::write(
+        &open,
+        r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+      "Action": "sts:AssumeRoleWithWebIdentity",
+      "Condition": {
+        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}
+      }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let out = Command::new(support::binary())
+        .current_dir(dir.path())
+        .args(["lint", "--format", "sarif", "open.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let sarif_run = &log["runs"][0];
+    assert_eq!(sarif_run["tool"]["driver"]["name"], "aws-oidc-credentials");
+    let results = sarif_run["results"].as_array().unwrap();
+    let ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["GHA003", "GHA007"]);
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "open.json");
+    assert_eq!(location["region"]["startLine"], 9);
+    assert_eq!(results[1]["level"], "error");
+
+    let path = open.to_str().unwrap();
+    assert_eq!(
+        run(&["lint", "--fail-on", "never", path]).status.code(),
+        Some(0)
+    );
+    let missing = run(&["lint", "no-such-file.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.json"));
+    assert_eq!(run(&["lint"]).status.code(), Some(2));
+    let help = run(&["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("aws-oidc-credentials lint "));
+}
