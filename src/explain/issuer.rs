@@ -9,6 +9,40 @@
 /// The issuer of github.com's tokens.
 pub const GITHUB: &str = "https://token.actions.githubusercontent.com";
 
+/// The claims of a GitHub token that IAM evaluates as condition keys (`<provider>:<claim>`) of a
+/// trust policy: `aud` and `sub`, as for every OIDC provider, and since February 2026 these of
+/// GitHub's own (AWS What's New, 2026-02-02: "AWS STS now supports validation of select identity
+/// provider specific claims from Google, GitHub, CircleCI and OCI"). A condition on another of
+/// its claims finds no value: IAM does not put it in the request.
+pub const EVALUATED_CLAIMS: &[&str] = &[
+    "actor",
+    "actor_id",
+    "aud",
+    "enterprise_id",
+    "environment",
+    "job_workflow_ref",
+    "ref",
+    "repository",
+    "repository_id",
+    "sub",
+    "workflow",
+];
+
+/// Whether an OIDC provider's name (an ARN after `oidc-provider/`, or a condition key's prefix)
+/// is a GitHub issuer's: github.com's (maybe an enterprise's path under it), data residency's
+/// `token.actions.SUBDOMAIN.ghe.com`, or a GitHub Enterprise Server's `HOST/_services/token`.
+pub fn is_github_provider(name: &str) -> bool {
+    let name = name.trim_end_matches('/').to_ascii_lowercase();
+    let (host, path) = name.split_once('/').unwrap_or((&name, ""));
+    let dotcom = host == "token.actions.githubusercontent.com" && !path.contains('/');
+    let residency = host
+        .strip_prefix("token.actions.")
+        .and_then(|rest| rest.strip_suffix(".ghe.com"))
+        .is_some_and(|sub| !sub.is_empty() && !sub.contains('.'))
+        && path.is_empty();
+    dotcom || residency || path == "_services/token"
+}
+
 /// An issuer's URL: `https://`, a host, maybe a path; no query, fragment or trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issuer(String);
@@ -70,17 +104,16 @@ impl Issuer {
 
     /// Which GitHub it is, in words.
     pub fn kind(&self) -> &'static str {
-        let host = self.provider().split('/').next().unwrap_or_default();
-        if self.provider().ends_with("/_services/token") {
+        if !is_github_provider(self.provider()) {
+            "an issuer that is not GitHub's"
+        } else if self.provider().ends_with("/_services/token") {
             "GitHub Enterprise Server"
-        } else if host.ends_with(".ghe.com") {
+        } else if self.provider().ends_with(".ghe.com") {
             "GitHub Enterprise Cloud with data residency"
         } else if self.0 == GITHUB {
             "github.com"
-        } else if self.0.starts_with(&format!("{GITHUB}/")) {
-            "github.com, an enterprise's own issuer"
         } else {
-            "an issuer that is not GitHub's"
+            "github.com, an enterprise's own issuer"
         }
     }
 }

@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use crate::explain::issuer::{EVALUATED_CLAIMS, is_github_provider};
 use serde_json::{Map, Value};
 
 /// The action STS authorizes when it exchanges a web identity token.
@@ -187,9 +188,19 @@ impl<'a> Token<'a> {
         prefix.eq_ignore_ascii_case(provider).then_some(name)
     }
 
-    /// The token's values for a condition key (a list claim gives several); `None` if missing.
+    /// Whether IAM puts `claim` of this token in the request: every claim of another issuer's
+    /// token (as far as this check knows), and of a GitHub token only those IAM evaluates.
+    fn evaluated(&self, claim: &str) -> bool {
+        !self.provider.as_deref().is_some_and(is_github_provider)
+            || EVALUATED_CLAIMS
+                .iter()
+                .any(|evaluated| evaluated.eq_ignore_ascii_case(claim))
+    }
+
+    /// The token's values for a condition key (a list claim gives several); `None` if missing,
+    /// or not evaluated by IAM.
     fn values(&self, key: &str) -> Option<Vec<String>> {
-        let name = self.claim_name(key)?;
+        let name = self.claim_name(key).filter(|name| self.evaluated(name))?;
         let (_, value) = self
             .claims
             .iter()
@@ -524,6 +535,11 @@ fn conditions(
                         "statement {index}: the condition key \"{key}\" is not a claim of this \
                          token (its keys are {provider}:<claim>), so it counts as missing"
                     )),
+                    Some(claim) if !token.evaluated(claim) => warnings.push(format!(
+                        "statement {index}: IAM does not evaluate {key} for GitHub's tokens, so \
+                         {name} sees no value ({})",
+                        if held { "holds" } else { "fails" }
+                    )),
                     Some(claim) if actual.is_none() && held && operator != Operator::Null => {
                         warnings.push(format!(
                             "statement {index}: {name} {key} holds only because the token has \
@@ -706,6 +722,7 @@ mod tests {
             "repository": "octo-org/octo-repo",
             "repository_owner": "octo-org",
             "ref": "refs/heads/main",
+            "workflow": "CI",
             "event_name": "push",
         });
         for (name, value) in extra.as_object().unwrap() {
@@ -1033,14 +1050,17 @@ mod tests {
         check(
             json!({}),
             vec![
-                ("StringNotEquals", "event_name", json!("pull_request"), true),
-                ("StringNotEquals", "event_name", json!("push"), false),
+                ("StringNotEquals", "workflow", json!("Release"), true),
+                ("StringNotEquals", "workflow", json!("CI"), false),
                 (
                     "StringNotEquals",
-                    "event_name",
-                    json!(["pull_request", "push"]),
+                    "workflow",
+                    json!(["Release", "CI"]),
                     false,
                 ),
+                // A claim IAM does not evaluate for GitHub's tokens counts as missing.
+                ("StringEquals", "event_name", json!("push"), false),
+                ("StringNotEquals", "event_name", json!("push"), true),
                 ("StringNotLike", "ref", json!("refs/tags/*"), true),
                 // A missing key: positive operators fail, negated ones hold.
                 ("StringEquals", "environment", json!("prod"), false),
@@ -1078,13 +1098,13 @@ mod tests {
             ],
         );
         check(
-            json!({"environment": "prod", "run_attempt": "2", "job_workflow_ref": null}),
+            json!({"environment": "prod", "actor_id": "2", "job_workflow_ref": null}),
             vec![
                 ("StringEqualsIfExists", "environment", json!("prod"), true),
                 ("StringEqualsIfExists", "environment", json!("dev"), false),
                 ("StringNotLikeIfExists", "environment", json!("pr*"), false),
                 ("Null", "environment", json!(false), true),
-                ("StringEquals", "run_attempt", json!(2), true),
+                ("StringEquals", "actor_id", json!(2), true),
                 ("StringEquals", "job_workflow_ref", json!("x"), false),
                 ("Null", "job_workflow_ref", json!("true"), true),
             ],
@@ -1148,18 +1168,45 @@ mod tests {
     }
 
     #[test]
+    fn claims_iam_does_not_evaluate_count_as_missing_for_github_tokens() {
+        let key = format!("{GITHUB}:event_name");
+        let policy = trust(json!({
+            "StringEquals": {AUD: "sts.amazonaws.com", SUB: BRANCH, &key: "push"},
+        }));
+        let evaluation = eval(&policy, &token(BRANCH, json!({})));
+        assert!(
+            !evaluation.allowed,
+            "the token's event_name is not in IAM's request"
+        );
+        assert!(
+            evaluation.warnings.contains(&format!(
+                "statement 1: IAM does not evaluate {key} for GitHub's tokens, so StringEquals \
+                 sees no value (fails)"
+            )),
+            "{:?}",
+            evaluation.warnings
+        );
+        // Another issuer's claims are all taken as IAM's.
+        let mut other = trust(json!({"StringEquals": {"gitlab.com:event_name": "push"}}));
+        other["Statement"][0]["Principal"]["Federated"] =
+            json!("arn:aws:iam::123456789012:oidc-provider/gitlab.com");
+        let gitlab = token(BRANCH, json!({"iss": "https://gitlab.com"}));
+        assert!(eval(&other, &gitlab).allowed);
+    }
+
+    #[test]
     fn all_conditions_must_hold() {
-        let event = format!("{GITHUB}:event_name");
+        let event = format!("{GITHUB}:workflow");
         let policy = trust(json!({
             "StringEquals": {AUD: "sts.amazonaws.com", SUB: BRANCH},
-            "StringNotEquals": { &event: "push" },
+            "StringNotEquals": { &event: "CI" },
         }));
         let evaluation = eval(&policy, &token(BRANCH, json!({})));
         assert!(!evaluation.allowed);
         assert_eq!(failing(&evaluation), [format!("StringNotEquals {event}")]);
         let report = evaluation.to_string();
         assert!(report.contains(&format!(
-            "  condition  StringNotEquals {event}  policy \"push\"  token \"push\"  FAILS\n"
+            "  condition  StringNotEquals {event}  policy \"CI\"  token \"CI\"  FAILS\n"
         )));
 
         let environment = format!("{GITHUB}:environment");

@@ -12,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::explain::issuer::{EVALUATED_CLAIMS, is_github_provider};
 use crate::explain::policy::{self, Comparison, Operator, Quantifier};
 
 /// How serious a finding is; the order is `--fail-on`'s.
@@ -166,16 +167,16 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "GHA012",
-        name: "unverified-key",
+        name: "unevaluated-key",
         severity: Severity::Note,
-        summary: "A condition on a GitHub claim other than sub and aud",
-        why: "AWS documents <provider>:aud and <provider>:sub for every OIDC provider; whether IAM \
-              evaluates another GitHub claim as a condition key could not be verified here. If it \
-              does not, a positive condition on it never holds (the statement admits nothing) and \
-              a negated one (StringNotEquals, …IfExists, ForAllValues:) always holds (it restricts \
-              nothing).",
-        fix: "Keep the restriction that matters in sub (a custom sub template can add claims to it), \
-              and test the role with a real run.",
+        summary: "A condition on a claim IAM does not evaluate for GitHub's tokens",
+        why: "IAM evaluates aud, sub and, since February 2026, actor, actor_id, enterprise_id, \
+              environment, job_workflow_ref, ref, repository, repository_id and workflow of a \
+              GitHub token; any other key is absent from the request. A positive condition on it \
+              never holds (the statement admits nothing) and a negated one (StringNotEquals, \
+              …IfExists, ForAllValues:) always holds (it restricts nothing).",
+        fix: "Condition on a claim IAM evaluates (repository_id, job_workflow_ref, environment, …), \
+              or keep the restriction in sub (a custom sub template can add claims to it).",
     },
     Rule {
         id: "GHA013",
@@ -205,21 +206,6 @@ pub struct Finding {
     pub rule: &'static Rule,
     pub path: Vec<String>,
     pub message: String,
-}
-
-/// Whether an OIDC provider's name (an ARN after `oidc-provider/`, or a condition key's prefix)
-/// is a GitHub issuer's: github.com's (maybe an enterprise's path under it), data residency's
-/// `token.actions.SUBDOMAIN.ghe.com`, or a GitHub Enterprise Server's `HOST/_services/token`.
-pub fn is_github_provider(name: &str) -> bool {
-    let name = name.trim_end_matches('/').to_ascii_lowercase();
-    let (host, path) = name.split_once('/').unwrap_or((&name, ""));
-    let dotcom = host == "token.actions.githubusercontent.com" && !path.contains('/');
-    let residency = host
-        .strip_prefix("token.actions.")
-        .and_then(|rest| rest.strip_suffix(".ghe.com"))
-        .is_some_and(|sub| !sub.is_empty() && !sub.contains('.'))
-        && path.is_empty();
-    dotcom || residency || path == "_services/token"
 }
 
 /// The provider a principal ARN names, when it names an OIDC provider.
@@ -631,7 +617,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
                 );
             }
         }
-        if claim != "sub" && claim != "aud" {
+        if !EVALUATED_CLAIMS.contains(&claim) {
             let known = if GITHUB_CLAIMS.contains(&claim) {
                 ""
             } else {
