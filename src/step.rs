@@ -15,7 +15,7 @@ use crate::config::{
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::explain::diagnosis::{self, Context};
-use crate::explain::policy;
+use crate::explain::lint;
 use crate::export::{self, profiles};
 use crate::runner;
 use crate::source::github::{self, Claims, IdToken};
@@ -33,8 +33,8 @@ pub struct Outcome {
     pub how: How,
     /// The roles of `profiles`, each assumed, in the input's order.
     pub profiles: Vec<ProfileOutcome>,
-    /// What the role's trust policy admits besides this job (`check-trust-policy`), printed
-    /// as warnings and listed in the job summary.
+    /// What `lint` finds in the role's trust policy (`check-trust-policy`, `trust-policy-file`),
+    /// printed as warnings and listed in the job summary.
     pub trust_policy_warnings: Vec<String>,
 }
 
@@ -263,7 +263,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
         check_account(config, &assumed.identity, None)?;
         export::mask_credentials(&assumed.credentials);
         let trust_policy_warnings = match &config.check_trust_policy {
-            Some(check) => check_trust_policy(check, &http, &assumed, claims.as_ref()).await,
+            Some(check) => check_trust_policy(check, &http, &assumed).await,
             None => Vec::new(),
         };
         let outcome = Outcome {
@@ -305,6 +305,10 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
             "Authenticated for profile '{}' as assumedRoleId {id}",
             profile.name
         ));
+    }
+    if let Some(path) = &config.trust_policy_file {
+        let found = lint_trust_policy_file(path);
+        outcome.trust_policy_warnings.extend(found);
     }
     for warning in &outcome.trust_policy_warnings {
         runner::warning(&format!("The role's trust policy: {warning}"));
@@ -569,15 +573,13 @@ async fn assume(
         })
 }
 
-/// `check-trust-policy`: the assumed role reads its own trust policy, which is evaluated for
-/// this job's token (the claims, when a token was used); the evaluation's notes on whom else it
-/// admits come back, to be warned about. A role that may not read itself, or any other failure,
-/// is one notice: the check never fails the step.
+/// `check-trust-policy`: the assumed role reads its own trust policy, which is linted as `lint`
+/// does; its findings come back, to be warned about. A role that may not read itself, or any
+/// other failure, is one notice: the check never fails the step.
 async fn check_trust_policy(
     check: &CheckTrustPolicy,
     http: &reqwest::Client,
     assumed: &Assumed,
-    claims: Option<&Claims>,
 ) -> Vec<String> {
     let not_checked = |why: String| {
         runner::notice(&format!(
@@ -596,15 +598,19 @@ async fn check_trust_policy(
         }
         Err(e) => return not_checked(format!("IAM did not give it: {e}")),
     };
-    let document = match serde_json::from_str(&text) {
-        Ok(document) => document,
-        Err(e) => return not_checked(format!("IAM gave a document that is not JSON: {e}")),
-    };
-    let claims = claims.map(|c| c.0.clone()).unwrap_or_default();
-    match policy::evaluate(&document, &claims, policy::ASSUME_ROLE_WITH_WEB_IDENTITY) {
-        Ok(evaluation) => evaluation.warnings,
-        Err(e) => not_checked(e.to_string()),
+    match serde_json::from_str(&text) {
+        Ok(document) => lint::warnings(&document),
+        Err(e) => not_checked(format!("IAM gave a document that is not JSON: {e}")),
     }
+}
+
+/// `trust-policy-file`: what `lint` finds in it, to be warned about; a file that cannot be read
+/// or is not a policy is one notice, never the step's failure.
+fn lint_trust_policy_file(path: &std::path::Path) -> Vec<String> {
+    TrustPolicy::read(path).lint().unwrap_or_else(|why| {
+        runner::notice(&format!("trust-policy-file was not checked: {why}"));
+        Vec::new()
+    })
 }
 
 /// A GitHub token, with the retry policy's own attempts.

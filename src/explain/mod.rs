@@ -103,6 +103,12 @@ impl TrustPolicy {
         Ok(document)
     }
 
+    /// What `lint` finds in the policy, a line each. `Err` is a one-line reason.
+    pub fn lint(&self) -> Result<Vec<String>, String> {
+        let document = self.document.as_ref().map_err(Clone::clone)?;
+        Ok(lint::warnings(document))
+    }
+
     /// Evaluates the policy for `claims`. `Err` is a one-line reason.
     pub fn evaluate(&self, claims: &Claims) -> Result<Evaluation, String> {
         let document = self.document.as_ref().map_err(Clone::clone)?;

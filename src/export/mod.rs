@@ -330,12 +330,12 @@ impl<'c> Plan<'c> {
         }
     }
 
-    /// Adds what `check-trust-policy` found to the job summary, each note as text.
+    /// Adds what `lint` found in the role's trust policy to the job summary, each as text.
     fn trust_policy_summary(&mut self, warnings: &[String]) {
         let Some(markdown) = self.summary.as_mut().filter(|_| !warnings.is_empty()) else {
             return;
         };
-        markdown.push_str("\n**The role's trust policy** (check-trust-policy):\n\n");
+        markdown.push_str("\n**What lint finds in the role's trust policy:**\n\n");
         for warning in warnings {
             markdown.push_str(&format!("- {}\n", crate::runner::markdown::inline(warning)));
         }

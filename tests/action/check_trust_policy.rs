@@ -1,21 +1,23 @@
 //! `check-trust-policy`: after assuming the role, the step reads the role's own trust policy
-//! with IAM's `GetRole` (signed with the new credentials) and warns about whom else it admits;
-//! a role that may not read itself is one notice, and nothing is asked for when it is off.
+//! with IAM's `GetRole` (signed with the new credentials) and warns about what `lint` finds in
+//! it; a role that may not read itself is one notice, and nothing is asked for when it is off.
+//! `trust-policy-file` is linted the same way.
 
 use crate::support::{ACCOUNT, Bench, ROLE, assert_failed_with};
 
-/// The role's trust policy, for tokens of the bench's token service, with `sub` conditions.
-fn trust_policy(bench: &Bench, sub: &str) -> String {
-    let issuer = bench.github.issuer();
+/// A trust policy for github.com's tokens, with `sub` condition `sub` (the stand-in's own trust
+/// rule decides who assumes the role; this is the document IAM gives back).
+fn trust_policy(sub: &str) -> String {
+    let provider = "token.actions.githubusercontent.com";
     serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}")},
+            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{provider}")},
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
-                "StringEquals": {format!("{issuer}:aud"): "sts.amazonaws.com"},
-                "StringLike": {format!("{issuer}:sub"): sub}
+                "StringEquals": {format!("{provider}:aud"): "sts.amazonaws.com"},
+                "StringLike": {format!("{provider}:sub"): sub}
             }
         }]
     })
@@ -33,7 +35,7 @@ fn get_role_calls(bench: &Bench) -> Vec<testbench::sts::StsRequest> {
 #[test]
 fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
     let mut bench = Bench::new();
-    let policy = trust_policy(&bench, "repo:octo-org/*");
+    let policy = trust_policy("repo:octo-org/*");
     bench.sts.role(ROLE).readable_trust_policy(&policy);
     let endpoint = bench.sts.endpoint();
     let result = bench.run(|s| {
@@ -41,16 +43,27 @@ fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
             .env("AWS_ENDPOINT_URL_IAM", &endpoint)
     });
     result.assert_success();
-    assert_eq!(result.warnings.len(), 1, "{:?}", result.warnings);
-    assert!(
-        result.warnings[0].starts_with("The role's trust policy: statement 1")
-            && result.warnings[0].contains("admits every repository matching \"octo-org/*\""),
+    // Every finding of lint's: the owner-wide pattern, the pull requests it admits, the names.
+    let found: Vec<&str> = result
+        .warnings
+        .iter()
+        .map(|w| w.split(':').nth(1).unwrap_or_default().trim())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "warning GHA004 sub-organization-wide",
+            "warning GHA005 pull-requests",
+            "note GHA013 mutable-sub"
+        ],
         "{:?}",
         result.warnings
     );
     assert!(
-        result.summary.contains("**The role's trust policy**")
-            && result.summary.contains("octo-org/\\*"),
+        result
+            .summary
+            .contains("**What lint finds in the role's trust policy:**")
+            && result.summary.contains("GHA004"),
         "{}",
         result.summary
     );
@@ -70,7 +83,7 @@ fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
 #[test]
 fn a_policy_for_this_repository_alone_gives_no_warning() {
     let mut bench = Bench::new();
-    let policy = trust_policy(&bench, "repo:octo-org/octo-repo:ref:refs/heads/main");
+    let policy = trust_policy("repo:octo-org@1/octo-repo@2:ref:refs/heads/main");
     bench.sts.role(ROLE).readable_trust_policy(&policy);
     let endpoint = bench.sts.endpoint();
     let result = bench.run(|s| {
@@ -108,12 +121,38 @@ fn a_role_that_may_not_read_itself_is_one_notice() {
 }
 
 #[test]
+fn a_trust_policy_file_is_linted_in_the_step() {
+    let mut bench = Bench::new();
+    let file = bench.job.workspace().join("trust.json");
+    std::fs::write(&file, trust_policy("*")).unwrap();
+    let result = bench.run(|s| s.with("trust-policy-file", "trust.json"));
+    result.assert_success();
+    assert_eq!(result.warnings.len(), 1, "{:?}", result.warnings);
+    assert!(
+        result.warnings[0].starts_with("The role's trust policy: error GHA003 sub-any-owner: "),
+        "{:?}",
+        result.warnings
+    );
+    assert!(result.summary.contains("GHA003"), "{}", result.summary);
+    assert!(get_role_calls(&bench).is_empty());
+    // One that cannot be read is one notice, and the step goes on.
+    let result = bench.run(|s| s.with("trust-policy-file", "missing.json"));
+    result.assert_success();
+    assert_eq!(result.notices.len(), 1, "{:?}", result.notices);
+    assert!(
+        result.notices[0].starts_with("trust-policy-file was not checked: "),
+        "{:?}",
+        result.notices
+    );
+}
+
+#[test]
 fn off_by_default_and_refused_without_a_role() {
     let mut bench = Bench::new();
     bench
         .sts
         .role(ROLE)
-        .readable_trust_policy(&trust_policy(&bench, "*"));
+        .readable_trust_policy(&trust_policy("*"));
     bench.run(|s| s).assert_success();
     assert!(get_role_calls(&bench).is_empty(), "no second request");
     let result = bench.run(|s| {

@@ -72,6 +72,24 @@ pub struct Located {
     pub message: String,
 }
 
+/// The findings on a trust policy `document`, as the step warns about them: one line each,
+/// with its severity, rule and what it found.
+pub fn warnings(document: &Value) -> Vec<String> {
+    rules::check(document)
+        .iter()
+        .map(|f| {
+            let rule = f.rule;
+            format!(
+                "{} {} {}: {}",
+                rule.severity.name(),
+                rule.id,
+                rule.name,
+                f.message
+            )
+        })
+        .collect()
+}
+
 /// Runs `lint` with the arguments after its name.
 pub fn main(args: &[OsString]) -> ExitCode {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
