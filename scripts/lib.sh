@@ -112,10 +112,14 @@ ensure_zig() {
 # with the release profile (opt-level "z", LTO, abort on panic) and without its backtrace
 # support, which nothing here uses (the panic hook prints one ::error:: line, never a
 # backtrace), and leaves out the source locations of panics (the hook then prints the message
-# alone). Together about a seventh off each binary. Everyday builds and tests use stable.
+# alone). Together about a seventh off each binary. Derived Debug output names the type or
+# variant alone (-Zfmt-debug=shallow, about 150 KB): nothing the action prints comes from a
+# derived Debug of a value with fields (its own messages format text, lists of text and unit
+# variants), only the SDK's debug lines under RUNNER_DEBUG lose their field dumps. Everyday
+# builds and tests use stable; the release workflow runs the tests against the release binaries.
 RELEASE_TOOLCHAIN=nightly-2026-05-19
 RELEASE_BUILD_ARGS=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
-RELEASE_RUSTFLAGS="-Zlocation-detail=none"
+RELEASE_RUSTFLAGS="-Zlocation-detail=none -Zfmt-debug=shallow"
 
 # Installs the release toolchain with the standard library's source, once.
 ensure_release_toolchain() {
