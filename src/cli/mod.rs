@@ -51,6 +51,17 @@ pub fn value(parser: &mut lexopt::Parser) -> Result<String, String> {
         .map_err(|value| format!("the value {value:?} is not UTF-8 text"))
 }
 
+/// The arguments as text; `Err` is the usage problem with the first one that is not UTF-8.
+pub fn text_args(args: &[std::ffi::OsString]) -> Result<Vec<String>, String> {
+    args.iter()
+        .map(|arg| {
+            arg.to_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("argument {} is not UTF-8 text", arg.to_string_lossy()))
+        })
+        .collect()
+}
+
 /// Prints `problem` and `usage` on stderr; exit code 2.
 pub fn usage_error(problem: &str, usage: &str) -> ExitCode {
     eprintln!("error: {problem}\n{usage}");

@@ -32,16 +32,9 @@ const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
 /// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
 pub fn main(args: &[OsString]) -> ExitCode {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let code = match args
-        .iter()
-        .map(|arg| arg.to_str().map(str::to_owned).ok_or(arg))
-        .collect::<Result<Vec<String>, _>>()
-    {
+    let code = match cli::text_args(args) {
         Ok(args) => run(&args, &mut out, &mut err),
-        Err(arg) => usage_error(
-            &format!("argument {} is not UTF-8 text", arg.to_string_lossy()),
-            &mut err,
-        ),
+        Err(problem) => usage_error(&problem, &mut err),
     };
     ExitCode::from(code)
 }

@@ -24,6 +24,21 @@ fn trust_policy(sub: &str) -> String {
     .to_string()
 }
 
+/// A successful step with `check-trust-policy`, the role's readable trust policy having `sub`.
+fn checked(bench: &mut Bench, sub: &str) -> testbench::runner::StepResult {
+    bench
+        .sts
+        .role(ROLE)
+        .readable_trust_policy(&trust_policy(sub));
+    let endpoint = bench.sts.endpoint();
+    let result = bench.run(|s| {
+        s.with("check-trust-policy", "true")
+            .env("AWS_ENDPOINT_URL_IAM", &endpoint)
+    });
+    result.assert_success();
+    result
+}
+
 fn get_role_calls(bench: &Bench) -> Vec<testbench::sts::StsRequest> {
     let requests = bench.sts.requests();
     requests
@@ -35,14 +50,7 @@ fn get_role_calls(bench: &Bench) -> Vec<testbench::sts::StsRequest> {
 #[test]
 fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
     let mut bench = Bench::new();
-    let policy = trust_policy("repo:octo-org/*");
-    bench.sts.role(ROLE).readable_trust_policy(&policy);
-    let endpoint = bench.sts.endpoint();
-    let result = bench.run(|s| {
-        s.with("check-trust-policy", "true")
-            .env("AWS_ENDPOINT_URL_IAM", &endpoint)
-    });
-    result.assert_success();
+    let result = checked(&mut bench, "repo:octo-org/*");
     // Every finding of lint's: the owner-wide pattern, the pull requests it admits, the names.
     let found: Vec<&str> = result
         .warnings
@@ -83,14 +91,10 @@ fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
 #[test]
 fn a_policy_for_this_repository_alone_gives_no_warning() {
     let mut bench = Bench::new();
-    let policy = trust_policy("repo:octo-org@1/octo-repo@2:ref:refs/heads/main");
-    bench.sts.role(ROLE).readable_trust_policy(&policy);
-    let endpoint = bench.sts.endpoint();
-    let result = bench.run(|s| {
-        s.with("check-trust-policy", "true")
-            .env("AWS_ENDPOINT_URL_IAM", &endpoint)
-    });
-    result.assert_success();
+    let result = checked(
+        &mut bench,
+        "repo:octo-org@1/octo-repo@2:ref:refs/heads/main",
+    );
     assert!(result.warnings.is_empty(), "{:?}", result.warnings);
     assert!(result.notices.is_empty(), "{:?}", result.notices);
     assert!(
