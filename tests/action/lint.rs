@@ -67,10 +67,13 @@ fn what_policy_writes_lints_clean() {
         (&["--branch", "main", "--pull-request"], true),
         (&["--any-ref"], true),
     ];
-    for issuer in issuers {
+    // The JSON document, and the CloudFormation template in YAML (its provider by `!Ref`).
+    let formats = ["json", "cloudformation"];
+    for (issuer, format) in issuers.iter().flat_map(|i| formats.map(|f| (*i, f))) {
         for repo in ["octo-org/octo-repo", "octo-org@59/octo-repo@1296269"] {
             for (runs, pull_requests) in runs {
                 let mut args = vec!["policy", "--repo", repo, "--issuer", issuer];
+                args.extend(["--format", format]);
                 args.extend(runs);
                 let out = run(&args);
                 assert_eq!(out.status.code(), Some(0), "{args:?}");

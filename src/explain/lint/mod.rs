@@ -7,6 +7,7 @@
 
 pub mod rules;
 pub mod sources;
+pub mod yaml;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -28,8 +29,8 @@ Checks the trust policies in each FILE for what they let GitHub Actions runs do:
 that trusts a GitHub issuer (sts:AssumeRoleWithWebIdentity for a GitHub OIDC provider, or for
 anyone), each finding with a rule id, a severity, where it is and the fix.
 
-A FILE is JSON: a policy document, the output of `aws iam get-role` or `list-roles`, a
-CloudFormation template (AWS::IAM::Role), or a Terraform plan or state (`terraform show -json`).
+A FILE is a policy document, the output of `aws iam get-role` or `list-roles`, a CloudFormation
+template in JSON or YAML (AWS::IAM::Role), or a Terraform plan or state (`terraform show -json`).
 A file without any statement trusting GitHub is clean.
 
 Options:
@@ -216,19 +217,14 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
         Ok(None) => return Err(format!("cannot read {file}: it does not exist")),
         Err(e) => return Err(format!("cannot read {file}: {e}")),
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
-        let yaml = [".yaml", ".yml", ".template"]
-            .iter()
-            .any(|ext| file.to_ascii_lowercase().ends_with(ext));
-        if yaml {
-            format!(
-                "{file} is not JSON: lint reads JSON only (convert a YAML template first, for \
-                 example with `cfn-flip`): {e}"
-            )
-        } else {
-            format!("{file} is not valid JSON: {e}")
-        }
-    })?;
+    // JSON, or else YAML (a CloudFormation template's other form).
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(json) => yaml::parse(&text)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| format!("{file} is neither valid JSON ({json}) nor a YAML mapping"))?,
+    };
     let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
     let mut found = Vec::new();
     for document in documents {
@@ -255,8 +251,9 @@ fn pointer(segments: &[String]) -> String {
         .collect()
 }
 
-/// The line (from 1) of the last key of `segments` in the file's text, found key by key; inside a
-/// string that holds JSON (Terraform's) the keys are escaped. Line 1 when not found.
+/// The line (from 1) of the last key of `segments` in the file's text, found key by key: quoted,
+/// escaped inside a string that holds JSON (Terraform's), or bare before a colon (YAML). Line 1
+/// when not found.
 fn line_of(text: &str, segments: &[String]) -> usize {
     let mut at = 0;
     for segment in segments {
@@ -266,7 +263,8 @@ fn line_of(text: &str, segments: &[String]) -> usize {
         let quoted = serde_json::to_string(segment).expect("JSON");
         let escaped = serde_json::to_string(&quoted).expect("JSON");
         let escaped = &escaped[1..escaped.len() - 1];
-        let next = [quoted.as_str(), escaped]
+        let bare = format!("{segment}:");
+        let next = [quoted.as_str(), escaped, bare.as_str()]
             .iter()
             .filter_map(|key| text[at..].find(key).map(|i| at + i + key.len()))
             .min();

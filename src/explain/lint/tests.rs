@@ -277,12 +277,12 @@ fn exit_codes_follow_fail_on() {
 
     // Bad input: 2, saying why, and the other files are still reported.
     write(&dir, "broken.json", "{\"Statement\": [");
-    write(&dir, "template.yaml", "Resources: {}\n");
+    write(&dir, "list.yaml", "- a\n- b\n");
     write(&dir, "other.json", "{\"a\": 1}");
     for (file, problem) in [
         ("missing.json", "it does not exist"),
-        ("broken.json", "is not valid JSON"),
-        ("template.yaml", "lint reads JSON only"),
+        ("broken.json", "is neither valid JSON (EOF while parsing"),
+        ("list.yaml", "nor a YAML mapping"),
         ("other.json", "holds no trust policy"),
     ] {
         let path = format!("{{dir}}/{file}");
@@ -416,4 +416,45 @@ fn text_from_the_policy_cannot_start_workflow_commands() {
     for line in out.split(['\r', '\n']) {
         assert!(!line.trim_start().starts_with("::"), "{out}");
     }
+}
+
+#[test]
+fn reads_cloudformation_in_yaml() {
+    // The configure-aws-credentials README's template, in YAML with its short forms.
+    let template = "\
+Parameters:
+  GitHubOrg: {Type: String}
+  RepositoryName: {Type: String}
+Resources:
+  GithubOidc:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://token.actions.githubusercontent.com
+      ClientIdList: [sts.amazonaws.com]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal:
+              Federated: !Ref GithubOidc
+            Condition:
+              StringEquals:
+                token.actions.githubusercontent.com:aud: sts.amazonaws.com
+              StringLike:
+                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubOrg}/*
+";
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "template.yaml", template);
+    let findings = lint_file(&file).unwrap();
+    assert_eq!(findings[0].rule.id, "GHA004");
+    assert_eq!(
+        findings[0].path,
+        "/Resources/Role/Properties/AssumeRolePolicyDocument/Statement/0/Condition/StringLike/\
+         token.actions.githubusercontent.com:sub"
+    );
+    assert_eq!(findings[0].line, 23);
+    assert_eq!(findings[0].role.as_deref(), Some("Role"));
 }
