@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::explain::issuer::{EVALUATED_CLAIMS, is_github_provider};
+use crate::explain::issuer::{EVALUATED_CLAIMS, Issuer, is_github_provider};
 use serde_json::{Map, Value};
 
 /// The action STS authorizes when it exchanges a web identity token.
@@ -140,6 +140,21 @@ pub fn evaluate(policy: &Value, claims: &Claims, action: &str) -> Result<Evaluat
         .map(|(i, s)| statement(i + 1, s, &token, action, &mut warnings))
         .collect::<Result<Vec<_>, _>>()?;
     let allowed = deciding(&statements).is_some_and(|s| s.effect == Effect::Allow);
+    if let Some(Ok(issuer)) = (token.provider.as_ref())
+        .filter(|_| statements.iter().all(|s| s.principal.matched.is_none()))
+        .map(|provider| Issuer::parse(&format!("https://{provider}")))
+    {
+        let aud = claims.get("aud").map_or_else(String::new, |aud| match aud {
+            Value::Array(list) => list.first().map(text).unwrap_or_default(),
+            one => text(one),
+        });
+        warnings.push(format!(
+            "no statement names {}, the token's provider: if the account has none, create it \
+             ({}) and name it in Principal.Federated",
+            issuer.provider_arn("ACCOUNT"),
+            issuer.create_provider_command(&aud)
+        ));
+    }
     Ok(Evaluation {
         allowed,
         statements,
@@ -1000,6 +1015,18 @@ mod tests {
             json!("arn:aws:iam::123456789012:oidc-provider/ghes.example.com/_services/token");
         assert!(eval(&ghes, &ghes_claims).allowed);
         assert!(!eval(&ghes, &github).allowed);
+        // A policy for github.com's tokens names no provider for the server's: what to create.
+        let evaluation = eval(&trust(json!({})), &ghes_claims);
+        assert!(
+            evaluation.warnings.iter().any(|w| w.starts_with(
+                "no statement names arn:aws:iam::ACCOUNT:oidc-provider/ghes.example.com/_services/token, \
+                 the token's provider: if the account has none, create it (aws iam \
+                 create-open-id-connect-provider --url https://ghes.example.com/_services/token \
+                 --client-id-list sts.amazonaws.com)"
+            )),
+            "{:?}",
+            evaluation.warnings
+        );
         assert!(!eval(&trust(json!({})), &ghes_claims).allowed);
 
         let mut no_iss = github.clone();
