@@ -51,21 +51,38 @@ pub fn value(parser: &mut lexopt::Parser) -> Result<String, String> {
         .map_err(|value| format!("the value {value:?} is not UTF-8 text"))
 }
 
-/// The arguments as text; `Err` is the usage problem with the first one that is not UTF-8.
-pub fn text_args(args: &[std::ffi::OsString]) -> Result<Vec<String>, String> {
-    args.iter()
-        .map(|arg| {
-            arg.to_str()
-                .map(str::to_owned)
-                .ok_or_else(|| format!("argument {} is not UTF-8 text", arg.to_string_lossy()))
-        })
-        .collect()
+/// Runs a subcommand whose `run` writes to the streams it is given (so that its tests can
+/// capture them) and returns the exit code, with the arguments as text: one that is not UTF-8
+/// is a usage error.
+pub fn main_with_text_args(
+    args: &[std::ffi::OsString],
+    usage: &str,
+    run: impl FnOnce(&[String], &mut std::io::Stdout, &mut std::io::Stderr) -> u8,
+) -> ExitCode {
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let args: Result<Vec<String>, _> = args
+        .iter()
+        .map(|arg| arg.to_str().map(str::to_owned).ok_or(arg))
+        .collect();
+    ExitCode::from(match args {
+        Ok(args) => run(&args, &mut out, &mut err),
+        Err(arg) => {
+            let problem = format!("argument {} is not UTF-8 text", arg.to_string_lossy());
+            write_usage_error(&mut err, &problem, usage)
+        }
+    })
+}
+
+/// Writes `problem` and `usage` to `err`; exit code 2.
+pub fn write_usage_error(err: &mut impl std::io::Write, problem: &str, usage: &str) -> u8 {
+    // Output that cannot be written (a closed pipe) leaves nothing better to do.
+    let _ = writeln!(err, "error: {problem}\n{usage}");
+    2
 }
 
 /// Prints `problem` and `usage` on stderr; exit code 2.
 pub fn usage_error(problem: &str, usage: &str) -> ExitCode {
-    eprintln!("error: {problem}\n{usage}");
-    ExitCode::from(2)
+    ExitCode::from(write_usage_error(&mut std::io::stderr(), problem, usage))
 }
 
 /// Reports a failure as one `::error::` line (and, for a denial, why); exit code 1.

@@ -31,12 +31,7 @@ const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
 
 /// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
 pub fn main(args: &[OsString]) -> ExitCode {
-    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let code = match cli::text_args(args) {
-        Ok(args) => run(&args, &mut out, &mut err),
-        Err(problem) => usage_error(&problem, &mut err),
-    };
-    ExitCode::from(code)
+    cli::main_with_text_args(args, USAGE, run)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
@@ -61,8 +56,7 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
 
 /// Prints `problem` and the usage; exit code 2.
 fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
-    let _ = writeln!(err, "error: {problem}\n{USAGE}");
-    2
+    cli::write_usage_error(err, problem, USAGE)
 }
 
 /// Reads the trust policy in `path` (the document itself, or `aws iam get-role`'s output) and

@@ -140,9 +140,10 @@ pub fn evaluate(policy: &Value, claims: &Claims, action: &str) -> Result<Evaluat
         .map(|(i, s)| statement(i + 1, s, &token, action, &mut warnings))
         .collect::<Result<Vec<_>, _>>()?;
     let allowed = deciding(&statements).is_some_and(|s| s.effect == Effect::Allow);
-    if let Some(Ok(issuer)) = (token.provider.as_ref())
+    let iss = claims.get("iss").and_then(Value::as_str);
+    if let Some(issuer) = iss
+        .and_then(|iss| Issuer::parse(iss).ok())
         .filter(|_| statements.iter().all(|s| s.principal.matched.is_none()))
-        .map(|provider| Issuer::parse(&format!("https://{provider}")))
     {
         let aud = claims.get("aud").map_or_else(String::new, |aud| match aud {
             Value::Array(list) => list.first().map(text).unwrap_or_default(),

@@ -93,17 +93,11 @@ pub fn warnings(document: &Value) -> Vec<String> {
 
 /// Runs `lint` with the arguments after its name.
 pub fn main(args: &[OsString]) -> ExitCode {
-    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let code = match cli::text_args(args) {
-        Ok(args) => run(&args, &mut out, &mut err),
-        Err(problem) => usage_error(&problem, &mut err),
-    };
-    ExitCode::from(code)
+    cli::main_with_text_args(args, USAGE, run)
 }
 
 fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
-    let _ = writeln!(err, "error: {problem}\n{USAGE}");
-    2
+    cli::write_usage_error(err, problem, USAGE)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
