@@ -10,6 +10,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
+use crate::aws::http::{self, BodyError};
 use crate::aws::sts::Credentials;
 
 /// What IAM answered instead of the policy, or why it could not be asked.
@@ -123,12 +124,28 @@ pub async fn role_trust_policy(
     let response = request
         .send()
         .await
-        .map_err(|e| IamError::new("Transport", crate::aws::http::error_chain(&e)))?;
+        .map_err(|e| IamError::new("Transport", http::error_chain(&e)))?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| IamError::new("Transport", crate::aws::http::error_chain(&e)))?;
+    if status.is_redirection() {
+        let redirect = http::redirect(&response);
+        return Err(IamError::new(
+            "InvalidResponse",
+            format!("IAM answered with a redirect ({redirect}), which is never followed"),
+        ));
+    }
+    // At most `MAX_BODY`, as every other answer: an endless one is refused.
+    let text = match http::read_body(response).await {
+        Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+        Err(BodyError::TooLarge) => {
+            return Err(IamError::new(
+                "InvalidResponse",
+                BodyError::TooLarge.to_string(),
+            ));
+        }
+        Err(BodyError::Transport(e)) => {
+            return Err(IamError::new("Transport", http::error_chain(&e)));
+        }
+    };
     if !status.is_success() {
         return Err(match element(&text, "Code") {
             Some(code) => IamError::new(&code, element(&text, "Message").unwrap_or_default()),

@@ -4,6 +4,7 @@
 //! `trust-policy-file` is linted the same way.
 
 use crate::support::{ACCOUNT, Bench, ROLE, assert_failed_with};
+use testbench::sts::Fault;
 
 /// A trust policy for github.com's tokens, with `sub` condition `sub` (the stand-in's own trust
 /// rule decides who assumes the role; this is the document IAM gives back).
@@ -148,6 +149,42 @@ fn a_trust_policy_file_is_linted_in_the_step() {
         "{:?}",
         result.notices
     );
+}
+
+/// An IAM that answers without end, or with a redirect, is one notice: the answer is read no
+/// further than any other, and the step succeeds.
+#[test]
+fn an_endless_or_redirected_answer_is_one_notice() {
+    for (fault, says) in [
+        (Fault::Endless, "answer is larger than 1 MiB"),
+        (
+            Fault::Redirect {
+                status: 307,
+                location: "https://elsewhere.example/".into(),
+            },
+            "IAM answered with a redirect (HTTP 307 to https://elsewhere.example)",
+        ),
+    ] {
+        let mut bench = Bench::new();
+        bench
+            .sts
+            .role(ROLE)
+            .readable_trust_policy(&trust_policy("*"));
+        // AssumeRoleWithWebIdentity is answered; GetRole gets the fault.
+        bench
+            .sts
+            .fail_next(1, Fault::Slow(std::time::Duration::ZERO));
+        bench.sts.fail_next(1, fault);
+        let endpoint = bench.sts.endpoint();
+        let result = bench.run(|s| {
+            s.with("check-trust-policy", "true")
+                .env("AWS_ENDPOINT_URL_IAM", &endpoint)
+        });
+        result.assert_success();
+        assert!(result.warnings.is_empty(), "{:?}", result.warnings);
+        assert_eq!(result.notices.len(), 1, "{:?}", result.notices);
+        assert!(result.notices[0].contains(says), "{:?}", result.notices);
+    }
 }
 
 #[test]
