@@ -42,9 +42,23 @@ Options:
 
 Exit codes: 0 no finding at or above --fail-on, 1 some, 2 a file could not be read.";
 
-/// Where the SARIF output says the tool is documented.
-const INFORMATION_URI: &str =
-    "https://github.com/OWNER/aws-oidc-credentials#check-trust-policies-lint";
+/// Where the SARIF output says the tool and its rules are documented: the README of the
+/// repository the binary was built from, when it was built by a workflow (release binaries are),
+/// which knows it; a local build does not, and its log leaves the field out (it is optional).
+fn information_uri() -> Option<String> {
+    information_uri_of(
+        option_env!("GITHUB_SERVER_URL"),
+        option_env!("GITHUB_REPOSITORY"),
+    )
+}
+
+fn information_uri_of(server: Option<&str>, repository: Option<&str>) -> Option<String> {
+    let (server, repository) = (server?, repository?);
+    Some(format!(
+        "{}/{repository}#check-trust-policies-lint",
+        server.trim_end_matches('/')
+    ))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -330,10 +344,11 @@ fn uri(file: &str) -> String {
 
 /// The findings as a SARIF 2.1.0 log that GitHub code scanning accepts.
 fn sarif(findings: &[Located]) -> Value {
+    let information_uri = information_uri();
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.name,
                 "shortDescription": {"text": r.summary},
@@ -351,7 +366,11 @@ fn sarif(findings: &[Located]) -> Value {
                         Severity::Note => "2.0",
                     },
                 },
-            })
+            });
+            if let Some(uri) = &information_uri {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = findings
@@ -375,18 +394,18 @@ fn sarif(findings: &[Located]) -> Value {
             })
         })
         .collect();
+    let mut driver = json!({
+        "name": "aws-oidc-credentials",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(uri) = information_uri {
+        driver["informationUri"] = json!(uri);
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "aws-oidc-credentials",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": [{"tool": {"driver": driver}, "results": results}],
     })
 }
 

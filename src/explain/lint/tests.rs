@@ -355,12 +355,25 @@ fn sarif_has_what_code_scanning_needs() {
     let run = &log["runs"][0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "aws-oidc-credentials");
-    assert!(
-        driver["informationUri"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://")
+    // Only a build that knows its repository names it, and then never a placeholder.
+    let uri = driver.get("informationUri").and_then(Value::as_str);
+    assert_eq!(uri.map(str::to_owned), information_uri());
+    if let Some(uri) = uri {
+        assert!(
+            uri.starts_with("https://") && !uri.contains("OWNER"),
+            "{uri}"
+        );
+        assert!(uri.ends_with("#check-trust-policies-lint"), "{uri}");
+    }
+    assert_eq!(
+        information_uri_of(
+            Some("https://github.com/"),
+            Some("octo-org/aws-oidc-credentials")
+        )
+        .as_deref(),
+        Some("https://github.com/octo-org/aws-oidc-credentials#check-trust-policies-lint")
     );
+    assert_eq!(information_uri_of(None, Some("octo-org/x")), None);
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), RULES.len());
     for rule in rules {
