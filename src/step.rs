@@ -15,6 +15,7 @@ use crate::config::{
 use crate::error::{Error, StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::explain::diagnosis::{self, Context};
+use crate::explain::issuer::Issuer;
 use crate::explain::lint;
 use crate::export::{self, profiles};
 use crate::runner;
@@ -246,7 +247,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
                 profiles: Vec::new(),
                 trust_policy_warnings: Vec::new(),
             };
-            return Ok((outcome, None));
+            return Ok((outcome, None, None));
         };
         let role_arn = role_arn(&role.role, source_identity.as_ref())?;
         let (assumed, claims) = assume(
@@ -262,8 +263,13 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
         mask_account(config, &assumed.identity.arn, &assumed.identity.account);
         check_account(config, &assumed.identity, None)?;
         export::mask_credentials(&assumed.credentials);
+        // The issuer of the token the role trusted, which its policy is checked for.
+        let issuer = claims
+            .as_ref()
+            .and_then(|c| c.text("iss"))
+            .and_then(|iss| Issuer::parse(&iss).ok());
         let trust_policy_warnings = match &config.check_trust_policy {
-            Some(check) => check_trust_policy(check, &http, &assumed).await,
+            Some(check) => check_trust_policy(check, &http, &assumed, issuer.as_ref()).await,
             None => Vec::new(),
         };
         let outcome = Outcome {
@@ -278,13 +284,13 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
             profiles: Vec::new(),
             trust_policy_warnings,
         };
-        Ok((outcome, Some(assumed.assumed_role_id)))
+        Ok((outcome, Some(assumed.assumed_role_id), issuer))
     };
     let extra =
         futures_util::future::try_join_all(config.profiles.iter().flat_map(|p| &p.roles).map(
             |profile| assume_profile(config, profile, &clients, method(&profile.role), denials),
         ));
-    let ((mut outcome, assumed_role_id), extra) = tokio::try_join!(main, extra)?;
+    let ((mut outcome, assumed_role_id, issuer), extra) = tokio::try_join!(main, extra)?;
 
     // Every issued credential and (with `mask-aws-account-id`) account is masked before any
     // line could show them; then the profiles' accounts are checked, the error naming the
@@ -307,7 +313,7 @@ async fn main_step(config: &Config, denials: &Denials) -> Result<Outcome, Error>
         ));
     }
     if let Some(path) = &config.trust_policy_file {
-        let found = lint_trust_policy_file(path);
+        let found = lint_trust_policy_file(path, issuer.as_ref());
         outcome.trust_policy_warnings.extend(found);
     }
     for warning in &outcome.trust_policy_warnings {
@@ -574,12 +580,14 @@ async fn assume(
 }
 
 /// `check-trust-policy`: the assumed role reads its own trust policy, which is linted as `lint`
-/// does; its findings come back, to be warned about. A role that may not read itself, or any
-/// other failure, is one notice: the check never fails the step.
+/// does (for the token's `issuer`, when a token was used); its findings come back, to be warned
+/// about. A role that may not read itself, or any other failure, is one notice: the check never
+/// fails the step.
 async fn check_trust_policy(
     check: &CheckTrustPolicy,
     http: &reqwest::Client,
     assumed: &Assumed,
+    issuer: Option<&Issuer>,
 ) -> Vec<String> {
     let not_checked = |why: String| {
         runner::notice(&format!(
@@ -599,15 +607,16 @@ async fn check_trust_policy(
         Err(e) => return not_checked(format!("IAM did not give it: {e}")),
     };
     match serde_json::from_str(&text) {
-        Ok(document) => lint::warnings(&document),
+        Ok(document) => lint::warnings(&document, issuer),
         Err(e) => not_checked(format!("IAM gave a document that is not JSON: {e}")),
     }
 }
 
-/// `trust-policy-file`: what `lint` finds in it, to be warned about; a file that cannot be read
-/// or is not a policy is one notice, never the step's failure.
-fn lint_trust_policy_file(path: &std::path::Path) -> Vec<String> {
-    TrustPolicy::read(path).lint().unwrap_or_else(|why| {
+/// `trust-policy-file`: what `lint` finds in it (for the token's `issuer`, when a token was
+/// used), to be warned about; a file that cannot be read or is not a policy is one notice, never
+/// the step's failure.
+fn lint_trust_policy_file(path: &std::path::Path, issuer: Option<&Issuer>) -> Vec<String> {
+    TrustPolicy::read(path).lint(issuer).unwrap_or_else(|why| {
         runner::notice(&format!("trust-policy-file was not checked: {why}"));
         Vec::new()
     })

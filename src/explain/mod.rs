@@ -24,6 +24,7 @@ use crate::cli;
 use crate::files::{self, Limit};
 use crate::runner;
 use crate::source::github;
+use issuer::Issuer;
 use policy::{Claims, Evaluation};
 
 const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
@@ -90,10 +91,11 @@ impl TrustPolicy {
         Ok(document)
     }
 
-    /// What `lint` finds in the policy, a line each. `Err` is a one-line reason.
-    pub fn lint(&self) -> Result<Vec<String>, String> {
+    /// What `lint` finds in the policy (for tokens of `issuer`, when known), a line each. `Err`
+    /// is a one-line reason.
+    pub fn lint(&self, issuer: Option<&Issuer>) -> Result<Vec<String>, String> {
         let document = self.document.as_ref().map_err(Clone::clone)?;
-        Ok(lint::warnings(document))
+        Ok(lint::warnings(document, issuer))
     }
 
     /// Evaluates the policy for `claims`. `Err` is a one-line reason.

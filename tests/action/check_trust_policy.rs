@@ -4,6 +4,7 @@
 //! `trust-policy-file` is linted the same way.
 
 use crate::support::{ACCOUNT, Bench, ROLE, assert_failed_with};
+use testbench::github::TokenSettings;
 use testbench::sts::Fault;
 
 /// A trust policy for github.com's tokens, with `sub` condition `sub` (the stand-in's own trust
@@ -149,6 +150,59 @@ fn a_trust_policy_file_is_linted_in_the_step() {
         "{:?}",
         result.notices
     );
+}
+
+/// The policy is checked for the issuer of the job's own token: a file written for data
+/// residency's provider (with github.com's keys, as copied from a guide) gets GHA014 for the keys
+/// and GHA015 naming the provider the token needs, with the command that creates it.
+#[test]
+fn a_trust_policy_file_is_checked_for_the_tokens_issuer() {
+    let mut bench = Bench::new();
+    let issuer = "https://token.actions.githubusercontent.com";
+    bench
+        .github
+        .set_settings(TokenSettings::default().claim("iss", issuer));
+    bench
+        .sts
+        .trust_provider(issuer, vec![bench.github.verifying_key()]);
+    let ghe = "token.actions.octocorp.ghe.com";
+    let dotcom = "token.actions.githubusercontent.com";
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{ghe}")},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                format!("{dotcom}:aud"): "sts.amazonaws.com",
+                format!("{dotcom}:sub"): "repo:octo-org/octo-repo:ref:refs/heads/main",
+            }}
+        }]
+    });
+    std::fs::write(bench.job.workspace().join("trust.json"), policy.to_string()).unwrap();
+    let result = bench.run(|s| s.with("trust-policy-file", "trust.json"));
+    result.assert_success();
+    let ids: Vec<&str> = result
+        .warnings
+        .iter()
+        .filter_map(|w| w.split(' ').nth(5))
+        .collect();
+    assert_eq!(
+        ids,
+        ["GHA013", "GHA014", "GHA014", "GHA015"],
+        "{:?}",
+        result.warnings
+    );
+    let untrusted = result.warnings.last().unwrap();
+    for part in [
+        format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{dotcom}"),
+        format!(
+            "aws iam create-open-id-connect-provider --url {issuer} --client-id-list sts.amazonaws.com"
+        ),
+    ] {
+        assert!(untrusted.contains(&part), "{part} in {untrusted}");
+    }
+    assert!(result.summary.contains("GHA015"), "{}", result.summary);
 }
 
 /// An IAM that answers without end, or with a redirect, is one notice: the answer is read no

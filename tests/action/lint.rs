@@ -153,6 +153,50 @@ fn sarif_for_code_scanning_and_exit_codes() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.json"));
     assert_eq!(run(&["lint"]).status.code(), Some(2));
+    // --issuer: the issuer's own provider is trusted here, another's is not (a warning); a bad
+    // URL is a usage error naming the option.
+    let dotcom = "https://token.actions.githubusercontent.com";
+    let ghe = "https://token.actions.octocorp.ghe.com";
+    let with_issuer = |issuer: &str| {
+        let out = run(&["lint", "--format", "json", "--issuer", issuer, path]);
+        let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<String> = list
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+        (out.status.code(), ids)
+    };
+    assert_eq!(
+        with_issuer(dotcom),
+        (Some(1), vec!["GHA003".into(), "GHA007".into()])
+    );
+    assert_eq!(
+        with_issuer(ghe),
+        (
+            Some(1),
+            vec!["GHA003".into(), "GHA007".into(), "GHA015".into()]
+        )
+    );
+    let text = run(&["lint", "--fail-on", "warning", "--issuer", ghe, path]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!(
+            "aws iam create-open-id-connect-provider --url {ghe} --client-id-list"
+        )),
+        "{text}"
+    );
+    let bad = run(&[
+        "lint",
+        "--issuer",
+        "http://token.actions.githubusercontent.com",
+        path,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.starts_with("error: --issuer must be an https URL"),
+        "{stderr}"
+    );
     let help = run(&["--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("aws-oidc-credentials lint "));
 }

@@ -17,12 +17,13 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::cli;
+use crate::explain::issuer::Issuer;
 use crate::files::{self, Limit};
 use crate::runner;
 use rules::{RULES, Rule, Severity};
 
 const USAGE: &str = "usage: aws-oidc-credentials lint [--format text|json|sarif] \
-                     [--fail-on error|warning|note|never] FILE...";
+                     [--fail-on error|warning|note|never] [--issuer URL] FILE...";
 
 const HELP: &str = "\
 Checks the trust policies in each FILE for what they let GitHub Actions runs do: every statement
@@ -38,6 +39,11 @@ Options:
                        GitHub code scanning's upload-sarif)
   --fail-on SEVERITY   exit 1 when a finding is at least this severe: error (default), warning,
                        note, or never
+  --issuer URL         the issuer of the workflows' tokens (default: any GitHub issuer): report
+                       a policy that trusts other GitHub providers but not this one's, with the
+                       provider's ARN, its condition keys and the command that creates it
+                       (https://token.actions.githubusercontent.com, …/ENTERPRISE,
+                       https://token.actions.SUBDOMAIN.ghe.com, https://HOST/_services/token)
   -h, --help           this text
 
 Exit codes: 0 no finding at or above --fail-on, 1 some, 2 a file could not be read.";
@@ -71,6 +77,7 @@ struct Request {
     format: Format,
     /// `None`: never fail.
     fail_on: Option<Severity>,
+    issuer: Option<Issuer>,
     files: Vec<String>,
 }
 
@@ -87,10 +94,10 @@ pub struct Located {
     pub message: String,
 }
 
-/// The findings on a trust policy `document`, as the step warns about them: one line each,
-/// with its severity, rule and what it found.
-pub fn warnings(document: &Value) -> Vec<String> {
-    rules::check(document)
+/// The findings on a trust policy `document` (for tokens of `issuer`, when known), as the step
+/// warns about them: one line each, with its severity, rule and what it found.
+pub fn warnings(document: &Value, issuer: Option<&Issuer>) -> Vec<String> {
+    rules::check(document, issuer)
         .iter()
         .map(|f| {
             let rule = f.rule;
@@ -127,7 +134,7 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
     let mut findings = Vec::new();
     let mut bad = false;
     for file in &request.files {
-        match lint_file(file) {
+        match lint_file(file, request.issuer.as_ref()) {
             Ok(mut found) => findings.append(&mut found),
             Err(problem) => {
                 bad = true;
@@ -165,6 +172,7 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
 fn parse(args: &[String]) -> Result<Option<Request>, String> {
     let mut format = None;
     let mut fail_on = None;
+    let mut issuer = None;
     let mut files = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
@@ -199,6 +207,13 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
                     return Err("--fail-on is given twice".into());
                 }
             }
+            Long("issuer") => {
+                let value = cli::value(&mut parser)?;
+                let parsed = Issuer::parse(&value).map_err(|why| format!("--issuer {why}"))?;
+                if issuer.replace(parsed).is_some() {
+                    return Err("--issuer is given twice".into());
+                }
+            }
             Value(file) => files.push(
                 file.into_string()
                     .map_err(|f| format!("the file name {f:?} is not UTF-8 text"))?,
@@ -212,12 +227,14 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
     Ok(Some(Request {
         format: format.unwrap_or(Format::Text),
         fail_on: fail_on.unwrap_or(Some(Severity::Error)),
+        issuer,
         files,
     }))
 }
 
-/// The findings in `file`; `Err` is why it could not be read, in one line.
-pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
+/// The findings in `file` (for tokens of `issuer`, when given); `Err` is why it could not be
+/// read, in one line.
+fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String> {
     let text = match files::read_regular(Path::new(file), false, Limit::InputFile) {
         Ok(Some(bytes)) => {
             String::from_utf8(bytes).map_err(|_| format!("{file} is not UTF-8 text"))?
@@ -236,7 +253,7 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
     let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
     let mut found = Vec::new();
     for document in documents {
-        for finding in rules::check(&document.policy) {
+        for finding in rules::check(&document.policy, issuer) {
             let segments = [document.path.clone(), finding.path].concat();
             found.push(Located {
                 rule: finding.rule,

@@ -12,7 +12,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::explain::issuer::{EVALUATED_CLAIMS, is_github_provider};
+use crate::cli::exec::DEFAULT_AUDIENCE;
+use crate::explain::issuer::{EVALUATED_CLAIMS, Issuer, is_github_provider};
 use crate::explain::policy::{self, Comparison, Operator, Quantifier};
 
 /// How serious a finding is; the order is `--fail-on`'s.
@@ -189,6 +190,31 @@ pub const RULES: &[Rule] = &[
         fix: "Use the immutable sub (`aws-oidc-credentials policy --repo OWNER@ID/NAME@ID`), once the \
               repository's tokens carry it.",
     },
+    Rule {
+        id: "GHA014",
+        name: "other-provider-key",
+        severity: Severity::Warning,
+        summary: "A condition key names another GitHub provider than the statement trusts",
+        why: "IAM names a token's condition keys after the provider that issued it, so a statement \
+              trusting token.actions.SUBDOMAIN.ghe.com never sees \
+              token.actions.githubusercontent.com:sub (a common slip when moving to data residency \
+              or an enterprise's issuer): a positive condition on it never holds (the role admits \
+              nobody), and a negated one, …IfExists or ForAllValues: always holds (it restricts \
+              nothing).",
+        fix: "Name the keys after the provider in Principal.Federated: \"<provider>:sub\", \
+              \"<provider>:aud\" (`aws-oidc-credentials policy --issuer URL` writes them).",
+    },
+    Rule {
+        id: "GHA015",
+        name: "issuer-not-trusted",
+        severity: Severity::Warning,
+        summary: "No statement trusts the provider of the issuer given with --issuer",
+        why: "The policy trusts GitHub providers, but not the one of the issuer the workflows' tokens \
+              come from (github.com's, an enterprise's own issuer path, a data residency \
+              SUBDOMAIN.ghe.com or a GitHub Enterprise Server): IAM refuses every such token.",
+        fix: "Create the issuer's OIDC provider (the finding gives the command) and name its ARN in \
+              Principal.Federated, with conditions on its own keys.",
+    },
 ];
 
 /// The rule with `id`.
@@ -208,6 +234,12 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The account of a principal ARN (`arn:PARTITION:iam::ACCOUNT:…`), when it has one.
+fn account_of(principal: &str) -> Option<&str> {
+    let account = principal.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
 /// The provider a principal ARN names, when it names an OIDC provider.
 fn provider_of(principal: &str) -> Option<&str> {
     principal
@@ -221,12 +253,18 @@ fn split_key(key: &str) -> Option<(&str, &str)> {
     key.rsplit_once(':')
 }
 
+/// A provider's name as IAM compares it: without a trailing `/`, in lower case.
+fn normal(provider: &str) -> String {
+    provider.trim_end_matches('/').to_ascii_lowercase()
+}
+
 /// One key of one condition operator.
 struct Condition {
     operator: String,
     parsed: Option<Operator>,
     key: String,
-    /// The claim, lower case, when the key is a GitHub provider's.
+    /// The key's provider ([`normal`]) and its claim, lower case, when the provider is GitHub's.
+    provider: Option<String>,
     claim: Option<String>,
     values: Vec<String>,
 }
@@ -283,6 +321,10 @@ struct Statement {
     allow: bool,
     /// Its principal is anyone's, and where that is written.
     wildcard: Option<Vec<String>>,
+    /// Its principal is (also) text a template leaves unknown.
+    unknown: bool,
+    /// The GitHub providers it names ([`normal`]), each with the account of its ARN.
+    providers: Vec<(String, Option<String>)>,
     conditions: Vec<Condition>,
 }
 
@@ -296,11 +338,28 @@ impl Statement {
     fn on<'a>(&'a self, claim: &'a str) -> impl Iterator<Item = &'a Condition> + 'a {
         self.conditions.iter().filter(move |c| c.on(claim))
     }
+
+    /// The condition key of `claim` in words: `PROVIDER:claim` for a statement trusting one
+    /// provider.
+    fn key(&self, claim: &str) -> String {
+        match self.providers.as_slice() {
+            [(provider, _)] if self.wildcard.is_none() && !self.unknown => {
+                format!("{provider}:{claim}")
+            }
+            _ => format!("the {claim} key"),
+        }
+    }
+
+    /// Whether it may trust `provider`'s tokens: it names it, anyone, or an unknown principal.
+    fn may_trust(&self, provider: &str) -> bool {
+        self.wildcard.is_some() || self.unknown || self.providers.iter().any(|(p, _)| p == provider)
+    }
 }
 
-/// The findings of every statement of `document` that trusts a GitHub issuer. A document that is
-/// not a policy (no `Statement`) has none.
-pub fn check(document: &Value) -> Vec<Finding> {
+/// The findings of every statement of `document` that trusts a GitHub issuer; with `issuer`, also
+/// whether one trusts that issuer's provider. A document that is not a policy (no `Statement`)
+/// has none.
+pub fn check(document: &Value, issuer: Option<&Issuer>) -> Vec<Finding> {
     let statements: Vec<(Vec<String>, &Value)> = match document.get("Statement") {
         Some(Value::Array(list)) => list
             .iter()
@@ -317,10 +376,56 @@ pub fn check(document: &Value) -> Vec<Finding> {
         .collect();
     let denies: Vec<&Statement> = statements.iter().filter(|s| !s.allow).collect();
     let mut findings = Vec::new();
-    for statement in statements.iter().filter(|s| s.allow) {
+    let allows: Vec<&Statement> = statements.iter().filter(|s| s.allow).collect();
+    for statement in &allows {
         check_statement(statement, &denies, &mut findings);
     }
+    if let (Some(issuer), Some(first)) = (issuer, allows.first()) {
+        let provider = normal(issuer.provider());
+        if !allows.iter().any(|s| s.may_trust(&provider)) {
+            findings.push(untrusted_issuer(issuer, &allows, first));
+        }
+    }
     findings
+}
+
+/// GHA015 for `issuer`, which none of `allows` trusts: its provider's ARN (in the account of a
+/// provider they name), its keys, and the command that creates it (for the audience they
+/// compare, else AWS's).
+fn untrusted_issuer(issuer: &Issuer, allows: &[&Statement], first: &Statement) -> Finding {
+    let account = allows
+        .iter()
+        .flat_map(|s| &s.providers)
+        .find_map(|(_, account)| account.clone())
+        .unwrap_or_else(|| "ACCOUNT".into());
+    let audience = allows
+        .iter()
+        .flat_map(|s| s.on("aud").filter(|c| c.positive()))
+        .flat_map(|c| &c.values)
+        .find(|v| !v.contains(['*', '?']))
+        .map_or(DEFAULT_AUDIENCE, String::as_str);
+    let trusted: Vec<&str> = allows
+        .iter()
+        .flat_map(|s| &s.providers)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let mut path = first.path.clone();
+    path.push("Principal".into());
+    Finding {
+        rule: rule("GHA015"),
+        path,
+        message: format!(
+            "no statement trusts {} ({}), it trusts {}: its provider is {}, its keys {} and {}; \
+             where the account has none: {}",
+            issuer.url(),
+            issuer.kind(),
+            trusted.join(", "),
+            issuer.provider_arn(&account),
+            issuer.key("aud"),
+            issuer.key("sub"),
+            issuer.create_provider_command(audience)
+        ),
+    }
 }
 
 /// The statement, when it lets a GitHub token (or anyone's) assume the role.
@@ -350,7 +455,7 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
         return None;
     }
     let mut wildcard = None;
-    let mut github = false;
+    let mut providers = Vec::new();
     let mut unknown = false;
     match s.get("Principal") {
         Some(Value::String(star)) if star == "*" => wildcard = Some(vec!["Principal".into()]),
@@ -361,7 +466,9 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
                         wildcard = Some(vec!["Principal".into(), kind.clone()]);
                     } else if kind == "Federated" {
                         match provider_of(&id) {
-                            Some(name) if is_github_provider(name) => github = true,
+                            Some(name) if is_github_provider(name) => {
+                                providers.push((normal(name), account_of(&id).map(str::to_owned)))
+                            }
                             Some(_) => {}
                             // A template's parameter or unresolved reference.
                             None => unknown |= !id.starts_with("arn:") && !id.contains('.'),
@@ -377,21 +484,21 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
         for (operator, keys) in operators {
             let Value::Object(keys) = keys else { continue };
             for (key, values) in keys {
-                let claim = split_key(key)
-                    .filter(|(provider, _)| is_github_provider(provider))
-                    .map(|(_, claim)| claim.to_ascii_lowercase());
+                let github_key =
+                    split_key(key).filter(|(provider, _)| is_github_provider(provider));
                 conditions.push(Condition {
                     operator: operator.clone(),
                     parsed: Operator::parse(operator),
                     key: key.clone(),
-                    claim,
+                    provider: github_key.map(|(provider, _)| normal(provider)),
+                    claim: github_key.map(|(_, claim)| claim.to_ascii_lowercase()),
                     values: policy::values(values, "").unwrap_or_default(),
                 });
             }
         }
     }
     let github_keys = conditions.iter().any(|c| c.claim.is_some());
-    if !(github || wildcard.is_some() || unknown && github_keys) {
+    if !(!providers.is_empty() || wildcard.is_some() || unknown && github_keys) {
         return None;
     }
     let mut title = format!("statement {index}");
@@ -407,6 +514,8 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
         path,
         title,
         allow,
+        unknown,
+        providers,
         conditions,
     })
 }
@@ -484,7 +593,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
         add(
             "GHA002",
             s.path.clone(),
-            format!("{title} has no condition on the sub key{relying}"),
+            format!("{title} has no condition on {}{relying}", s.key("sub")),
         );
     }
     let ids_checked = s
@@ -571,7 +680,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
         add(
             "GHA007",
             s.path.clone(),
-            format!("{title} has no condition on the aud key"),
+            format!("{title} has no condition on {}", s.key("aud")),
         );
     }
     for c in &auds {
@@ -594,6 +703,20 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
             continue;
         };
         let path = s.condition_path(c);
+        if let Some(provider) = c.provider.as_deref().filter(|p| !s.may_trust(p)) {
+            let trusted: Vec<&str> = s.providers.iter().map(|(p, _)| p.as_str()).collect();
+            add(
+                "GHA014",
+                path.clone(),
+                format!(
+                    "{title} trusts {} but its condition {} {} is on {provider}'s key, which \
+                     its tokens never carry",
+                    trusted.join(", "),
+                    c.operator,
+                    c.key
+                ),
+            );
+        }
         if let Some((quantifier, _, negated, if_exists)) = c.string() {
             // Claims every GitHub token has, with one value.
             let single = ["sub", "aud", "iss"].contains(&claim);

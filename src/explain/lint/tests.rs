@@ -48,7 +48,7 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
 
 /// The (id, path) of each finding in `file`.
 fn found(file: &str) -> Vec<(&'static str, String)> {
-    lint_file(file)
+    lint_file(file, None)
         .unwrap()
         .into_iter()
         .map(|f| (f.rule.id, f.path))
@@ -69,7 +69,7 @@ fn reads_a_policy_and_get_roles_output_as_object_or_encoded_string() {
 
     let role = json!({"Role": {"RoleName": "deploy", "AssumeRolePolicyDocument": policy}});
     let get_role = write(&dir, "role.json", &role.to_string());
-    let findings = lint_file(&get_role).unwrap();
+    let findings = lint_file(&get_role, None).unwrap();
     assert_eq!(
         findings[0].path,
         format!("/Role/AssumeRolePolicyDocument{expected}")
@@ -214,7 +214,7 @@ fn reads_terraform_plans_and_states() {
     let empty_state = json!({"format_version": "1.0", "terraform_version": "1.9.0"});
     let dir = tempfile::tempdir().unwrap();
     let plan = write(&dir, "plan.json", &plan.to_string());
-    let findings = lint_file(&plan).unwrap();
+    let findings = lint_file(&plan, None).unwrap();
     assert_eq!(
         findings[0].path,
         "/resource_changes/1/change/after/assume_role_policy/Statement/0/Condition/StringLike/\
@@ -239,7 +239,7 @@ fn finds_the_line_of_the_key() {
         &serde_json::to_string_pretty(&org_wide()).unwrap(),
     );
     let text = std::fs::read_to_string(&file).unwrap();
-    let findings = lint_file(&file).unwrap();
+    let findings = lint_file(&file, None).unwrap();
     let line = text.lines().nth(findings[0].line - 1).unwrap();
     assert!(line.contains("\"repo:octo-org/*\""), "{line}");
     assert_eq!(pointer(&["a/b".into(), "c~d".into()]), "/a~1b/c~0d");
@@ -461,7 +461,7 @@ Resources:
 ";
     let dir = tempfile::tempdir().unwrap();
     let file = write(&dir, "template.yaml", template);
-    let findings = lint_file(&file).unwrap();
+    let findings = lint_file(&file, None).unwrap();
     assert_eq!(findings[0].rule.id, "GHA004");
     assert_eq!(
         findings[0].path,

@@ -21,6 +21,11 @@ fn trust(condition: Value) -> Value {
     })
 }
 
+/// The findings for tokens of any GitHub issuer (no `--issuer`).
+fn check(document: &Value) -> Vec<Finding> {
+    super::check(document, None)
+}
+
 /// The ids of the findings, sorted.
 fn ids(policy: &Value) -> Vec<&'static str> {
     let mut ids: Vec<&str> = check(policy).iter().map(|f| f.rule.id).collect();
@@ -418,4 +423,173 @@ fn the_readme_documents_every_rule() {
         );
         assert!(readme.contains(&row), "the README's table lacks {row}");
     }
+}
+
+/// A policy trusting `provider` (an ARN's name) with conditions on `keys_of`'s aud and sub.
+fn trusting(provider: &str, keys_of: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": format!("arn:aws:iam::123456789012:oidc-provider/{provider}")},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                format!("{keys_of}:aud"): "sts.amazonaws.com",
+                format!("{keys_of}:sub"): "repo:octo-org/app:ref:refs/heads/main",
+            }},
+        }]
+    })
+}
+
+#[test]
+fn keys_of_another_provider_than_the_trusted_one_are_found() {
+    let ghe = "token.actions.octocorp.ghe.com";
+    let dotcom = "token.actions.githubusercontent.com";
+    // Trusting data residency's provider with github.com's keys (copied from a guide): each key
+    // is GHA014, and the message names both providers.
+    let moved = check(&trusting(ghe, dotcom));
+    let gha014: Vec<&Finding> = moved.iter().filter(|f| f.rule.id == "GHA014").collect();
+    assert_eq!(gha014.len(), 2, "{moved:?}");
+    assert!(gha014[0].message.contains(ghe) && gha014[0].message.contains(dotcom));
+    assert_eq!(
+        gha014[0].path,
+        [
+            "Statement",
+            "0",
+            "Condition",
+            "StringEquals",
+            &format!("{dotcom}:aud")
+        ]
+    );
+    // Its own keys, in any case and with a trailing slash in the ARN: none.
+    for (provider, keys_of) in [
+        (ghe, ghe),
+        (
+            "token.actions.OctoCorp.ghe.com/",
+            "token.actions.octocorp.ghe.com",
+        ),
+        (
+            "token.actions.githubusercontent.com/octo-enterprise",
+            "token.actions.githubusercontent.com/octo-enterprise",
+        ),
+        (
+            "github.example.com/_services/token",
+            "github.example.com/_services/token",
+        ),
+    ] {
+        let ids = ids(&trusting(provider, keys_of));
+        assert!(!ids.contains(&"GHA014"), "{provider}: {ids:?}");
+    }
+    // An enterprise's own issuer path is another provider than github.com's.
+    let enterprise = "token.actions.githubusercontent.com/octo-enterprise";
+    assert!(ids(&trusting(enterprise, dotcom)).contains(&"GHA014"));
+    // A principal anyone's or unknown may be any provider: no GHA014 there.
+    let mut anyone = trusting(ghe, dotcom);
+    anyone["Statement"][0]["Principal"] = json!({"Federated": "*"});
+    assert!(!ids(&anyone).contains(&"GHA014"));
+}
+
+#[test]
+fn an_issuer_that_no_statement_trusts_is_named_with_its_provider_and_command() {
+    let dotcom = "token.actions.githubusercontent.com";
+    let policy = trusting(dotcom, dotcom);
+    for (url, provider) in [
+        (
+            "https://token.actions.octocorp.ghe.com",
+            "token.actions.octocorp.ghe.com",
+        ),
+        (
+            "https://github.example.com/_services/token",
+            "github.example.com/_services/token",
+        ),
+        (
+            "https://token.actions.githubusercontent.com/octo-enterprise",
+            "token.actions.githubusercontent.com/octo-enterprise",
+        ),
+    ] {
+        let issuer = Issuer::parse(url).unwrap();
+        let findings = super::check(&policy, Some(&issuer));
+        let found: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == "GHA015").collect();
+        assert_eq!(found.len(), 1, "{url}: {findings:?}");
+        let message = &found[0].message;
+        for part in [
+            format!("arn:aws:iam::123456789012:oidc-provider/{provider}"),
+            format!("{provider}:sub"),
+            format!("{provider}:aud"),
+            format!(
+                "aws iam create-open-id-connect-provider --url {url} \
+                 --client-id-list sts.amazonaws.com"
+            ),
+            format!("it trusts {dotcom}"),
+        ] {
+            assert!(message.contains(&part), "{part} in {message}");
+        }
+        assert_eq!(found[0].path, ["Statement", "0", "Principal"]);
+    }
+    // The issuer it trusts, any case or slash: nothing more than without --issuer.
+    for url in [
+        "https://token.actions.githubusercontent.com",
+        "https://token.actions.githubusercontent.com/",
+        "https://TOKEN.actions.githubusercontent.com",
+    ] {
+        let issuer = Issuer::parse(url).unwrap();
+        assert_eq!(
+            super::check(&policy, Some(&issuer)).len(),
+            check(&policy).len(),
+            "{url}"
+        );
+    }
+    // A wildcard principal trusts every issuer (GHA001 says so); a policy trusting no GitHub
+    // issuer at all is not about GitHub.
+    let ghe = Issuer::parse("https://token.actions.octocorp.ghe.com").unwrap();
+    let mut anyone = policy.clone();
+    anyone["Statement"][0]["Principal"] = json!("*");
+    assert!(
+        !super::check(&anyone, Some(&ghe))
+            .iter()
+            .any(|f| f.rule.id == "GHA015")
+    );
+    let ec2 = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]});
+    assert!(super::check(&ec2, Some(&ghe)).is_empty());
+    // No account in the policy: the ARN says ACCOUNT; the policy's audience is the command's.
+    let mut template = trusting(dotcom, dotcom);
+    template["Statement"][0]["Principal"]["Federated"] =
+        json!("arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com");
+    template["Statement"][0]["Condition"]["StringEquals"][format!("{dotcom}:aud")] =
+        json!("my-audience");
+    let message = &super::check(&template, Some(&ghe))
+        .into_iter()
+        .find(|f| f.rule.id == "GHA015")
+        .unwrap()
+        .message;
+    assert!(
+        message.contains("arn:aws:iam::ACCOUNT:oidc-provider/token.actions.octocorp.ghe.com"),
+        "{message}"
+    );
+    assert!(
+        message.contains("--client-id-list my-audience"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_missing_key_is_named_after_the_trusted_provider() {
+    let ghe = "token.actions.octocorp.ghe.com";
+    let policy = json!({"Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": format!("arn:aws:iam::123456789012:oidc-provider/{ghe}")},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }]});
+    let messages: Vec<String> = check(&policy).into_iter().map(|f| f.message).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.ends_with(&format!("no condition on {ghe}:sub")))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.ends_with(&format!("no condition on {ghe}:aud")))
+    );
 }
