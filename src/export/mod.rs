@@ -17,9 +17,9 @@ pub mod profiles;
 use crate::aws::sts::{Credentials, Identity};
 use crate::config::{Config, Source};
 use crate::error::Error;
+use crate::outcome::{How, Outcome, ProfileOutcome};
 use crate::refresh::{self, Renewal};
 use crate::runner::{self, FileCommand, FileWrites, OpenFile};
-use crate::step::{How, Outcome, ProfileOutcome};
 use profiles::{Holds, NewProfile, ProfileCredentials};
 
 /// The variables the action owns in the job's environment.
