@@ -7,12 +7,13 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use aws_oidc_credentials::cli::{self, usage};
 use aws_oidc_credentials::config::Config;
 use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::explain;
 use aws_oidc_credentials::export::{self, cleanup};
 use aws_oidc_credentials::step::{self, Failed};
-use aws_oidc_credentials::{cli, refresh, runner};
+use aws_oidc_credentials::{refresh, runner};
 
 fn main() -> ExitCode {
     // A bug must still end as one error line and exit code 1, never a backtrace.
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
         std::process::exit(1);
     }));
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    dispatch(&args).unwrap_or_else(|e| cli::usage_error(&e.to_string(), cli::USAGE))
+    dispatch(&args).unwrap_or_else(|e| usage::error(&e.to_string(), cli::USAGE))
 }
 
 /// Runs what the command line asks for.

@@ -7,9 +7,9 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use aws_oidc_credentials::config::{Config, RoleRequest};
-use aws_oidc_credentials::config::inputs::Inputs;
 use aws_oidc_credentials::aws::sts::{self, Caller, Clients, Credentials};
+use aws_oidc_credentials::config::inputs::Inputs;
+use aws_oidc_credentials::config::{Config, RoleRequest};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,

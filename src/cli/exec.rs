@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
-use crate::cli;
+use crate::cli::{self, usage};
 use crate::config::inputs::Inputs;
 use crate::config::profile_files;
 use crate::config::{self, Config};
 use crate::error::Error;
+use crate::explain::issuer::STS_AUDIENCE;
 use crate::runner;
 use crate::step::{self, Failed};
 
@@ -52,9 +53,6 @@ const INPUT_FLAGS: [&str; 5] = [
     "role-duration-seconds",
 ];
 
-/// The `audience` input's default in `action.yml`.
-pub(crate) const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
-
 /// The key variables a command must not get from our environment when it should use a profile.
 const KEY_VARIABLES: [&str; 3] = [
     "AWS_ACCESS_KEY_ID",
@@ -88,7 +86,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
             println!("{USAGE}\n\n{HELP}");
             return ExitCode::SUCCESS;
         }
-        Err(problem) => return cli::usage_error(&problem, USAGE),
+        Err(problem) => return usage::error(&problem, USAGE),
     };
     runner::to_stderr();
     let environment = match &request.profile {
@@ -97,7 +95,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
     };
     match environment {
         Ok(environment) => run(&request, &environment),
-        Err(Stop::Usage(problem)) => cli::usage_error(&problem, USAGE),
+        Err(Stop::Usage(problem)) => usage::error(&problem, USAGE),
         Err(Stop::Failed(error)) => cli::fail(&error),
     }
 }
@@ -165,7 +163,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
 /// environment variable (`ROLE_TO_ASSUME`, `AWS_REGION`), which an empty flag must not ask for
 /// without a word.
 fn given_value(parser: &mut lexopt::Parser, flag: &str) -> Result<String, String> {
-    let value = cli::value(parser)?;
+    let value = usage::value(parser)?;
     match value.trim().is_empty() {
         true => Err(format!(
             "--{flag} is given an empty value: give it a value, or leave it out"
@@ -218,7 +216,7 @@ fn assumed_environment(request: &Request) -> Result<Environment, Stop> {
     let mut inputs = read(&given);
     // The default `action.yml` gives, where neither a flag nor the environment gives one.
     if inputs.get("audience").is_none() {
-        given.insert(input_variable("audience"), DEFAULT_AUDIENCE);
+        given.insert(input_variable("audience"), STS_AUDIENCE);
         inputs = read(&given);
     }
     if inputs.get("role-to-assume").is_none() {
@@ -320,7 +318,7 @@ mod tests {
             .lines()
             .find_map(|line| line.trim().strip_prefix("default: "))
             .unwrap();
-        assert_eq!(default, DEFAULT_AUDIENCE);
+        assert_eq!(default, STS_AUDIENCE);
     }
 
     #[test]

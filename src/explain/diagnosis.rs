@@ -4,10 +4,10 @@
 //! Shown after the `::error::` line as a log group, and in the job summary.
 
 use crate::aws::answers::{self, Answer};
-use crate::cli::exec::DEFAULT_AUDIENCE;
 use crate::error::{StsFailure, Via};
 use crate::explain::TrustPolicy;
 use crate::explain::issuer::Issuer;
+use crate::explain::issuer::STS_AUDIENCE;
 use crate::runner;
 use crate::runner::markdown;
 use crate::source::github::Claims;
@@ -28,7 +28,7 @@ pub struct Context {
 pub fn hint(via: Via, code: &str, message: &str, claims: Option<&Claims>) -> Option<String> {
     let answer = answers::find(via, code, message)?;
     let Some(claims) = claims else {
-        return answer.hint(Issuer::github().provider(), DEFAULT_AUDIENCE);
+        return answer.hint(Issuer::github().provider(), STS_AUDIENCE);
     };
     let claim = |name| claims.text(name).unwrap_or_default();
     let hint = answer.hint(issuer(claims).provider(), &claim("aud"))?;

@@ -16,8 +16,8 @@ use serde::{Serialize, Serializer};
 
 use super::issuer::Issuer;
 use super::policy::ASSUME_ROLE_WITH_WEB_IDENTITY;
-use crate::cli;
-use crate::cli::exec::DEFAULT_AUDIENCE;
+use crate::cli::usage;
+use crate::explain::issuer::STS_AUDIENCE;
 
 const USAGE: &str = "usage: aws-oidc-credentials policy --repo OWNER/NAME... \
                      (--branch NAME | --tag NAME | --environment NAME | --pull-request | \
@@ -91,7 +91,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
             // Output that cannot be written (a closed pipe) leaves nothing better to do.
             let _ = std::io::stdout().write_all(request.render().as_bytes());
         }
-        Err(problem) => return cli::usage_error(&problem, USAGE),
+        Err(problem) => return usage::error(&problem, USAGE),
     }
     ExitCode::SUCCESS
 }
@@ -143,21 +143,21 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
-            Long("repo") => add(&mut repositories, repository(&cli::value(&mut parser)?)?),
-            Long("audience") => once(&mut audience, "--audience", cli::value(&mut parser)?)?,
-            Long("account") => once(&mut account, "--account", cli::value(&mut parser)?)?,
-            Long("format") => once(&mut format, "--format", cli::value(&mut parser)?)?,
-            Long("issuer") => once(&mut issuer, "--issuer", cli::value(&mut parser)?)?,
+            Long("repo") => add(&mut repositories, repository(&usage::value(&mut parser)?)?),
+            Long("audience") => once(&mut audience, "--audience", usage::value(&mut parser)?)?,
+            Long("account") => once(&mut account, "--account", usage::value(&mut parser)?)?,
+            Long("format") => once(&mut format, "--format", usage::value(&mut parser)?)?,
+            Long("issuer") => once(&mut issuer, "--issuer", usage::value(&mut parser)?)?,
             Long("branch") => {
-                let name = git_ref("--branch", cli::value(&mut parser)?)?;
+                let name = git_ref("--branch", usage::value(&mut parser)?)?;
                 add(&mut runs, Run::Branch(name));
             }
             Long("tag") => {
-                let name = git_ref("--tag", cli::value(&mut parser)?)?;
+                let name = git_ref("--tag", usage::value(&mut parser)?)?;
                 add(&mut runs, Run::Tag(name));
             }
             Long("environment") => {
-                let name = environment(cli::value(&mut parser)?)?;
+                let name = environment(usage::value(&mut parser)?)?;
                 add(&mut runs, Run::Environment(name));
             }
             Long("pull-request") => add(&mut runs, Run::PullRequest),
@@ -196,7 +196,7 @@ fn parse(args: &[OsString]) -> Result<Option<Request>, String> {
     }
     let audience = match audience {
         Some(audience) => claim_text("--audience", audience)?,
-        None => DEFAULT_AUDIENCE.into(),
+        None => STS_AUDIENCE.into(),
     };
     let issuer = match issuer {
         Some(url) => Issuer::parse(&url).map_err(|problem| format!("--issuer {problem}"))?,
@@ -565,7 +565,7 @@ mod tests {
 
     /// Whether the JSON document admits a token of `issuer` for the main branch.
     fn admits_from(document: &Value, issuer: &str) -> bool {
-        let claims = json!({"iss": issuer, "aud": DEFAULT_AUDIENCE, "sub": MAIN});
+        let claims = json!({"iss": issuer, "aud": STS_AUDIENCE, "sub": MAIN});
         let claims = claims.as_object().unwrap().clone();
         policy::evaluate(document, &claims, ASSUME_ROLE_WITH_WEB_IDENTITY)
             .unwrap()
@@ -625,7 +625,7 @@ mod tests {
 
     #[test]
     fn each_policy_admits_its_runs_and_not_the_near_misses() {
-        let sts = DEFAULT_AUDIENCE;
+        let sts = STS_AUDIENCE;
         // The arguments after --repo octo-org/my-repo, the subjects admitted, those refused.
         let cases: [(&[&str], &[&str], &[&str]); 7] = [
             (
@@ -726,7 +726,7 @@ mod tests {
     fn ids_admit_the_immutable_subject_alone() {
         let args = ["--repo", "octo-org@10/my-repo@20", "--branch", "main"];
         let document = serde_json::to_value(request(&args).unwrap().document()).unwrap();
-        let sts = DEFAULT_AUDIENCE;
+        let sts = STS_AUDIENCE;
         assert!(admits(
             &document,
             "repo:octo-org@10/my-repo@20:ref:refs/heads/main",
@@ -754,7 +754,7 @@ mod tests {
         let document = serde_json::to_value(request(&args).unwrap().document()).unwrap();
         assert!(admits(&document, MAIN, "https://github.com/octo-*"));
         assert!(!admits(&document, MAIN, "https://github.com/octo-org"));
-        assert!(!admits(&document, MAIN, DEFAULT_AUDIENCE));
+        assert!(!admits(&document, MAIN, STS_AUDIENCE));
     }
 
     #[test]

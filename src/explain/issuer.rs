@@ -6,6 +6,10 @@
 //! without the scheme (host and path): the provider's ARN ends in `oidc-provider/` and that
 //! name, and its condition keys are that name, `:`, and the claim (`HOST/_services/token:sub`).
 
+/// The audience AWS's STS expects of a token: the `audience` input's default in `action.yml`,
+/// and the client id a provider is created with.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
 /// The issuer of github.com's tokens.
 pub const GITHUB: &str = "https://token.actions.githubusercontent.com";
 

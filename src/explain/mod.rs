@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use crate::cli;
+use crate::cli::usage;
 use crate::files::{self, Limit};
 use crate::runner;
 use crate::source::github;
@@ -32,7 +32,7 @@ const USAGE: &str = "usage: aws-oidc-credentials explain --trust-policy FILE \
 
 /// Runs `explain` with the arguments after its name; one that is not UTF-8 text is a usage error.
 pub fn main(args: &[OsString]) -> ExitCode {
-    cli::main_with_text_args(args, USAGE, run)
+    usage::main_with_text_args(args, USAGE, run)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
@@ -57,7 +57,7 @@ fn run(args: &[String], out: &mut impl Write, err: &mut impl Write) -> u8 {
 
 /// Prints `problem` and the usage; exit code 2.
 fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
-    cli::write_usage_error(err, problem, USAGE)
+    usage::write_error(err, problem, USAGE)
 }
 
 /// Reads the trust policy in `path` (the document itself, or `aws iam get-role`'s output) and
@@ -154,14 +154,14 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
             Long("trust-policy") => once(
                 &mut trust_policy,
                 "--trust-policy",
-                cli::value(&mut parser)?,
+                usage::value(&mut parser)?,
             )?,
-            Long("claims") => once(&mut claims_file, "--claims", cli::value(&mut parser)?)?,
-            Long("sub") => once(&mut sub, "--sub", cli::value(&mut parser)?)?,
-            Long("issuer") => once(&mut iss, "--issuer", cli::value(&mut parser)?)?,
-            Long("aud") => aud.push(cli::value(&mut parser)?),
+            Long("claims") => once(&mut claims_file, "--claims", usage::value(&mut parser)?)?,
+            Long("sub") => once(&mut sub, "--sub", usage::value(&mut parser)?)?,
+            Long("issuer") => once(&mut iss, "--issuer", usage::value(&mut parser)?)?,
+            Long("aud") => aud.push(usage::value(&mut parser)?),
             Long("claim") => {
-                let claim = cli::value(&mut parser)?;
+                let claim = usage::value(&mut parser)?;
                 let (name, value) = claim
                     .split_once('=')
                     .filter(|(name, _)| !name.is_empty())

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::cli;
+use crate::cli::usage;
 use crate::explain::issuer::Issuer;
 use crate::files::{self, Limit};
 use crate::runner;
@@ -114,11 +114,11 @@ pub fn warnings(document: &Value, issuer: Option<&Issuer>) -> Vec<String> {
 
 /// Runs `lint` with the arguments after its name.
 pub fn main(args: &[OsString]) -> ExitCode {
-    cli::main_with_text_args(args, USAGE, run)
+    usage::main_with_text_args(args, USAGE, run)
 }
 
 fn usage_error(problem: &str, err: &mut impl Write) -> u8 {
-    cli::write_usage_error(err, problem, USAGE)
+    usage::write_error(err, problem, USAGE)
 }
 
 /// `main`, writing to `out` and `err` and returning the exit code.
@@ -180,7 +180,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("format") => {
-                let value = cli::value(&mut parser)?;
+                let value = usage::value(&mut parser)?;
                 let parsed = match value.as_str() {
                     "text" => Format::Text,
                     "json" => Format::Json,
@@ -196,7 +196,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
                 }
             }
             Long("fail-on") => {
-                let value = cli::value(&mut parser)?;
+                let value = usage::value(&mut parser)?;
                 let parsed = match value.as_str() {
                     "never" => None,
                     other => Some(Severity::parse(other).ok_or_else(|| {
@@ -208,7 +208,7 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
                 }
             }
             Long("issuer") => {
-                let value = cli::value(&mut parser)?;
+                let value = usage::value(&mut parser)?;
                 let parsed = Issuer::parse(&value).map_err(|why| format!("--issuer {why}"))?;
                 if issuer.replace(parsed).is_some() {
                     return Err("--issuer is given twice".into());

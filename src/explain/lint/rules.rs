@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::cli::exec::DEFAULT_AUDIENCE;
+use crate::explain::issuer::STS_AUDIENCE;
 use crate::explain::issuer::{EVALUATED_CLAIMS, Issuer, is_github_provider};
 use crate::explain::policy::{self, Comparison, Operator, Quantifier};
 
@@ -403,7 +403,7 @@ fn untrusted_issuer(issuer: &Issuer, allows: &[&Statement], first: &Statement) -
         .flat_map(|s| s.on("aud").filter(|c| c.positive()))
         .flat_map(|c| &c.values)
         .find(|v| !v.contains(['*', '?']))
-        .map_or(DEFAULT_AUDIENCE, String::as_str);
+        .map_or(STS_AUDIENCE, String::as_str);
     let trusted: Vec<&str> = allows
         .iter()
         .flat_map(|s| &s.providers)
