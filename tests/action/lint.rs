@@ -15,14 +15,17 @@ fn run(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// `lint --format json --fail-on never` on `path`: the findings' ids and severities.
-fn findings(path: &Path) -> Vec<(String, String)> {
+/// `lint --format json --fail-on never --issuer ISSUER` on `path`: the findings' ids and
+/// severities.
+fn findings(path: &Path, issuer: &str) -> Vec<(String, String)> {
     let out = run(&[
         "lint",
         "--format",
         "json",
         "--fail-on",
         "never",
+        "--issuer",
+        issuer,
         path.to_str().unwrap(),
     ]);
     assert_eq!(
@@ -42,6 +45,7 @@ fn findings(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// For its own issuer: none of it is GHA015; for another, the JSON document is.
 #[test]
 fn what_policy_writes_lints_clean() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,7 +82,16 @@ fn what_policy_writes_lints_clean() {
                 let out = run(&args);
                 assert_eq!(out.status.code(), Some(0), "{args:?}");
                 std::fs::write(&path, &out.stdout).unwrap();
-                let found = findings(&path);
+                let found = findings(&path, issuer);
+                // The JSON document names its provider: for another issuer it is GHA015.
+                let other = issuers.iter().find(|i| *i != &issuer).unwrap();
+                if format == "json" {
+                    let untrusted = findings(&path, other);
+                    assert!(
+                        untrusted.iter().any(|(id, _)| id == "GHA015"),
+                        "{args:?} {other}"
+                    );
+                }
                 let serious: Vec<&str> = found
                     .iter()
                     .filter(|(_, severity)| severity != "note")
