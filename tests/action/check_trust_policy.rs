@@ -4,7 +4,6 @@
 //! `trust-policy-file` is linted the same way.
 
 use crate::support::{ACCOUNT, Bench, ROLE, assert_failed_with};
-use testbench::github::TokenSettings;
 use testbench::sts::Fault;
 
 /// A trust policy for github.com's tokens, with `sub` condition `sub` (the stand-in's own trust
@@ -159,12 +158,7 @@ fn a_trust_policy_file_is_linted_in_the_step() {
 fn a_trust_policy_file_is_checked_for_the_tokens_issuer() {
     let mut bench = Bench::new();
     let issuer = "https://token.actions.githubusercontent.com";
-    bench
-        .github
-        .set_settings(TokenSettings::default().claim("iss", issuer));
-    bench
-        .sts
-        .trust_provider(issuer, vec![bench.github.verifying_key()]);
+    bench.tokens_from(issuer);
     let ghe = "token.actions.octocorp.ghe.com";
     let dotcom = "token.actions.githubusercontent.com";
     let policy = serde_json::json!({

@@ -112,12 +112,7 @@ fn trust_policy_file_shows_which_condition_failed() {
     let mut bench = Bench::new();
     // GitHub's real issuer, so that the policy's principal names the token's provider.
     let issuer = "https://token.actions.githubusercontent.com";
-    bench
-        .github
-        .set_settings(TokenSettings::default().claim("iss", issuer));
-    bench
-        .sts
-        .trust_provider(issuer, vec![bench.github.verifying_key()]);
+    bench.tokens_from(issuer);
     bench
         .sts
         .role(ROLE)

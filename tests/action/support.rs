@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use testbench::github::GithubTokenService;
+use testbench::github::{GithubTokenService, TokenSettings};
 use testbench::runner::{ActionDir, Job, PostRun, Step, StepResult};
 use testbench::sts::StsStandIn;
 use testbench::tls::CertificateAuthority;
@@ -58,6 +58,15 @@ impl Bench {
             action,
             job: Job::new(),
         }
+    }
+
+    /// Tokens whose `iss` is `issuer` (a real GitHub issuer, say, which a policy's principal and
+    /// keys can name), and an STS that trusts it.
+    pub fn tokens_from(&mut self, issuer: &str) {
+        self.github
+            .set_settings(TokenSettings::default().claim("iss", issuer));
+        self.sts
+            .trust_provider(issuer, vec![self.github.verifying_key()]);
     }
 
     /// Runs the action's main step with the usual inputs (a role, a region, the stand-in as
