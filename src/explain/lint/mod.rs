@@ -214,10 +214,19 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
     // JSON, or else YAML (a CloudFormation template's other form).
     let value: Value = match serde_json::from_str(&text) {
         Ok(value) => value,
-        Err(json) => yaml::parse(&text)
-            .ok()
-            .filter(Value::is_object)
-            .ok_or_else(|| format!("{file} is neither valid JSON ({json}) nor a YAML mapping"))?,
+        Err(json) => match yaml::parse(&text) {
+            Ok(value) if value.is_object() => value,
+            Ok(_) => {
+                return Err(format!(
+                    "{file} is neither valid JSON ({json}) nor a YAML mapping"
+                ));
+            }
+            Err(yaml) => {
+                return Err(format!(
+                    "{file} is neither valid JSON ({json}) nor a YAML mapping ({yaml})"
+                ));
+            }
+        },
     };
     let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
     let mut found = Vec::new();

@@ -279,11 +279,32 @@ fn exit_codes_follow_fail_on() {
     write(&dir, "broken.json", "{\"Statement\": [");
     write(&dir, "list.yaml", "- a\n- b\n");
     write(&dir, "other.json", "{\"a\": 1}");
+    write(
+        &dir,
+        "deep.yaml",
+        &format!("a:\n{}x\n", "- ".repeat(100_000)),
+    );
+    let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..12 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 8].join(", ")
+        ));
+    }
+    write(&dir, "bomb.yaml", &bomb);
     for (file, problem) in [
         ("missing.json", "it does not exist"),
         ("broken.json", "is neither valid JSON (EOF while parsing"),
         ("list.yaml", "nor a YAML mapping"),
         ("other.json", "holds no trust policy"),
+        (
+            "deep.yaml",
+            "nor a YAML mapping (it nests collections more than 128 deep)",
+        ),
+        (
+            "bomb.yaml",
+            "nor a YAML mapping (its aliases copy more than",
+        ),
     ] {
         let path = format!("{{dir}}/{file}");
         let (code, out, err) = lint(&dir, &["--fail-on", "warning", &path, "{dir}/warn.json"]);
@@ -292,6 +313,7 @@ fn exit_codes_follow_fail_on() {
             err.starts_with("error: ") && err.contains(problem),
             "{file}: {err}"
         );
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
         assert!(out.contains("GHA004"), "{file}");
     }
     for (args, problem) in [
