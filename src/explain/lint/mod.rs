@@ -5,6 +5,7 @@
 //! Text, JSON or SARIF 2.1.0 (for GitHub code scanning). Exit code 0: no finding at or above
 //! `--fail-on`, 1: some, 2: bad input (then the files that could be read are still reported).
 
+mod lines;
 pub mod rules;
 pub mod sources;
 pub mod yaml;
@@ -212,10 +213,10 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
         Err(e) => return Err(format!("cannot read {file}: {e}")),
     };
     // JSON, or else YAML (a CloudFormation template's other form).
-    let value: Value = match serde_json::from_str(&text) {
-        Ok(value) => value,
+    let (value, is_yaml): (Value, bool) = match serde_json::from_str(&text) {
+        Ok(value) => (value, false),
         Err(json) => match yaml::parse(&text) {
-            Ok(value) if value.is_object() => value,
+            Ok(value) if value.is_object() => (value, true),
             Ok(_) => {
                 return Err(format!(
                     "{file} is neither valid JSON ({json}) nor a YAML mapping"
@@ -229,7 +230,7 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
         },
     };
     let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
-    let mut found = Vec::new();
+    let (mut found, mut paths) = (Vec::new(), Vec::new());
     for document in documents {
         for finding in rules::check(&document.policy) {
             let segments = [document.path.clone(), finding.path].concat();
@@ -237,11 +238,15 @@ pub fn lint_file(file: &str) -> Result<Vec<Located>, String> {
                 rule: finding.rule,
                 file: file.to_owned(),
                 path: pointer(&segments),
-                line: line_of(&text, &segments),
+                line: 1,
                 role: document.role.clone(),
                 message: finding.message,
             });
+            paths.push(segments);
         }
+    }
+    for (f, line) in found.iter_mut().zip(lines::lines(&text, is_yaml, &paths)) {
+        f.line = line;
     }
     Ok(found)
 }
@@ -252,31 +257,6 @@ fn pointer(segments: &[String]) -> String {
         .iter()
         .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
         .collect()
-}
-
-/// The line (from 1) of the last key of `segments` in the file's text, found key by key: quoted,
-/// escaped inside a string that holds JSON (Terraform's), or bare before a colon (YAML). Line 1
-/// when not found.
-fn line_of(text: &str, segments: &[String]) -> usize {
-    let mut at = 0;
-    for segment in segments {
-        if segment.parse::<usize>().is_ok() {
-            continue;
-        }
-        let quoted = serde_json::to_string(segment).expect("JSON");
-        let escaped = serde_json::to_string(&quoted).expect("JSON");
-        let escaped = &escaped[1..escaped.len() - 1];
-        let bare = format!("{segment}:");
-        let next = [quoted.as_str(), escaped, bare.as_str()]
-            .iter()
-            .filter_map(|key| text[at..].find(key).map(|i| at + i + key.len()))
-            .min();
-        match next {
-            Some(next) => at = next,
-            None => break,
-        }
-    }
-    1 + text[..at].matches('\n').count()
 }
 
 fn text(findings: &[Located]) -> String {

@@ -247,6 +247,49 @@ fn finds_the_line_of_the_key() {
 }
 
 #[test]
+fn each_statement_has_its_own_line_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second statement's finding is on its line, not the first one's.
+    let mut policy = org_wide();
+    let mut second = policy["Statement"][0].clone();
+    second["Condition"]["StringLike"][SUB] = json!("repo:octo-org/octo-repo:pull_request");
+    policy["Statement"].as_array_mut().unwrap().push(second);
+    let file = write(
+        &dir,
+        "two.json",
+        &serde_json::to_string_pretty(&policy).unwrap(),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let findings = lint_file(&file).unwrap();
+    let last = findings.last().unwrap();
+    assert_eq!(
+        last.path,
+        format!("/Statement/1/Condition/StringLike/{SUB}")
+    );
+    assert!(
+        lines[last.line - 1].contains("octo-repo:pull_request"),
+        "{}",
+        last.line
+    );
+    let yaml = "Statement:\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n";
+    let file = write(&dir, "two.yaml", yaml);
+    let found: Vec<usize> = lint_file(&file).unwrap().iter().map(|f| f.line).collect();
+    assert_eq!(found, [3, 2, 2, 6, 5, 5]);
+    // A megabyte of statements, keys escaped so no text search finds them.
+    let statement = r#"{"Effect":"Allow","\u0050rincipal":"*","Action":"sts:*"}"#;
+    let many = vec![statement; 14_000].join(",\n");
+    let file = write(&dir, "many.json", &format!("{{\"Statement\": [\n{many}]}}"));
+    let started = std::time::Instant::now();
+    let findings = lint_file(&file).unwrap();
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(
+        (findings.len(), findings.last().unwrap().line),
+        (42_000, 14_001)
+    );
+}
+
+#[test]
 fn exit_codes_follow_fail_on() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir, "warn.json", &org_wide().to_string());
