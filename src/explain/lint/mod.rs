@@ -86,7 +86,7 @@ pub fn warnings(document: &Value) -> Vec<String> {
                 rule.severity.name(),
                 rule.id,
                 rule.name,
-                f.message
+                shown(&f.message)
             )
         })
         .collect()
@@ -259,22 +259,36 @@ fn pointer(segments: &[String]) -> String {
         .collect()
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`): a file's text cannot break a
+/// finding's lines, nor move the cursor, recolour or retitle a terminal or the runner's log.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn text(findings: &[Located]) -> String {
     let mut text = String::new();
     for f in findings {
         let role = f
             .role
             .as_deref()
-            .map(|r| format!(" (role {r})"))
+            .map(|r| format!(" (role {})", shown(r)))
             .unwrap_or_default();
         text.push_str(&format!(
             "{} {} {}  {}:{}{role}\n  {}\n  why: {}\n  fix: {}\n\n",
             f.rule.severity.name(),
             f.rule.id,
             f.rule.name,
-            f.file,
-            f.path,
-            f.message,
+            shown(&f.file),
+            shown(&f.path),
+            shown(&f.message),
             f.rule.why,
             f.rule.fix
         ));

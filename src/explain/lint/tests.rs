@@ -484,6 +484,29 @@ fn text_from_the_policy_cannot_start_workflow_commands() {
 }
 
 #[test]
+fn control_characters_from_the_file_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = org_wide();
+    let key = "token.actions.githubusercontent.com:x\u{1b}]0;title\u{7}\u{1b}[2J";
+    policy["Statement"][0]["Condition"]["StringEquals"][key] = json!("a");
+    let role =
+        json!({"Role": {"RoleName": "r\u{1b}[31m\nfake", "AssumeRolePolicyDocument": policy}});
+    write(&dir, "role.json", &role.to_string());
+    let (_, out, _) = lint(&dir, &["{dir}/role.json"]);
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    assert!(out.contains("(role r\\u{1b}[31m\\nfake)"), "{out}");
+    assert!(
+        out.contains("condition on token.actions.githubusercontent.com:x\\u{1b}]0;title\\u{7}"),
+        "{out}"
+    );
+    let warnings = warnings(&role["Role"]["AssumeRolePolicyDocument"]);
+    assert!(
+        warnings.iter().all(|w| !w.contains('\u{1b}')),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn reads_cloudformation_in_yaml() {
     // The configure-aws-credentials README's template, in YAML with its short forms.
     let template = "\
