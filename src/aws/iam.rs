@@ -181,6 +181,9 @@ fn element(xml: &str, name: &str) -> Option<String> {
     Some(unescape(&xml[start..end]))
 }
 
+/// The longest reference [`unescape`] decodes, `&#x10FFFF;` or `&#1114111;`.
+const MAX_REFERENCE: usize = 10;
+
 /// XML's five entities and numeric character references.
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -188,7 +191,14 @@ fn unescape(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let Some(end) = rest.find(';') else { break };
+        // Looked for only as far as a reference reaches: each `&` of a long text without a `;`
+        // close by would otherwise search the rest of it.
+        let end = rest.bytes().take(MAX_REFERENCE).position(|b| b == b';');
+        let Some(end) = end else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
         let entity = &rest[1..end];
         let decoded = match entity {
             "amp" => Some('&'),
@@ -253,5 +263,17 @@ mod tests {
             Some("a & b <c> AB &bogus; &".to_owned())
         );
         assert_eq!(element("<a>", "a"), None);
+        assert_eq!(
+            unescape("&#x10FFFF;&#1114111;&#x110000;&amp"),
+            "\u{10FFFF}\u{10FFFF}&#x110000;&amp"
+        );
+    }
+
+    #[test]
+    fn many_ampersands_are_unescaped_in_linear_time() {
+        let text = format!("{};", "&".repeat(1 << 20));
+        let started = std::time::Instant::now();
+        assert_eq!(unescape(&text), text);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 }

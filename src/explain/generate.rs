@@ -526,9 +526,17 @@ fn hcl(text: &str) -> String {
     yaml(text).replace("${", "$${").replace("%{", "%%{")
 }
 
-/// `text` as a YAML double-quoted scalar, whose escapes include JSON's.
+/// `text` as a YAML double-quoted scalar, whose escapes include JSON's; the noncharacters
+/// U+FFFE and U+FFFF, which YAML cannot hold as they are (git's names can), and a byte order
+/// mark are escaped too.
 fn yaml(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
+    let json = serde_json::Value::from(text).to_string();
+    json.chars()
+        .map(|c| match c {
+            '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}' => format!("\\u{:04X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -570,6 +578,29 @@ mod tests {
         policy::evaluate(document, &claims, ASSUME_ROLE_WITH_WEB_IDENTITY)
             .unwrap()
             .allowed
+    }
+
+    #[test]
+    fn names_yaml_cannot_hold_as_they_are_are_escaped() {
+        let branch = "a\u{FFFF}b\u{FEFF}\u{2028}";
+        let template = output(&[
+            "--repo",
+            "o/r",
+            "--branch",
+            branch,
+            "--format",
+            "cloudformation",
+        ]);
+        let value = crate::explain::lint::yaml::parse(&template).unwrap();
+        let statement = &value["Resources"]["GitHubActionsRole"]["Properties"]["AssumeRolePolicyDocument"]
+            ["Statement"][0];
+        let sub = format!("repo:o/r:ref:refs/heads/{branch}");
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"][0],
+            sub
+        );
+        assert!(template.contains("a\\uFFFFb\\uFEFF"), "{template}");
+        assert!(hcl(branch).contains("a\\uFFFFb"));
     }
 
     #[test]

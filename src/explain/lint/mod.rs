@@ -5,6 +5,7 @@
 //! Text, JSON or SARIF 2.1.0 (for GitHub code scanning). Exit code 0: no finding at or above
 //! `--fail-on`, 1: some, 2: bad input (then the files that could be read are still reported).
 
+mod lines;
 pub mod rules;
 pub mod sources;
 pub mod yaml;
@@ -106,7 +107,7 @@ pub fn warnings(document: &Value, issuer: Option<&Issuer>) -> Vec<String> {
                 rule.severity.name(),
                 rule.id,
                 rule.name,
-                f.message
+                shown(&f.message)
             )
         })
         .collect()
@@ -243,15 +244,24 @@ fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String
         Err(e) => return Err(format!("cannot read {file}: {e}")),
     };
     // JSON, or else YAML (a CloudFormation template's other form).
-    let value: Value = match serde_json::from_str(&text) {
-        Ok(value) => value,
-        Err(json) => yaml::parse(&text)
-            .ok()
-            .filter(Value::is_object)
-            .ok_or_else(|| format!("{file} is neither valid JSON ({json}) nor a YAML mapping"))?,
+    let (value, is_yaml): (Value, bool) = match serde_json::from_str(&text) {
+        Ok(value) => (value, false),
+        Err(json) => match yaml::parse(&text) {
+            Ok(value) if value.is_object() => (value, true),
+            Ok(_) => {
+                return Err(format!(
+                    "{file} is neither valid JSON ({json}) nor a YAML mapping"
+                ));
+            }
+            Err(yaml) => {
+                return Err(format!(
+                    "{file} is neither valid JSON ({json}) nor a YAML mapping ({yaml})"
+                ));
+            }
+        },
     };
     let documents = sources::documents(&value).map_err(|problem| format!("{file}: {problem}"))?;
-    let mut found = Vec::new();
+    let (mut found, mut paths) = (Vec::new(), Vec::new());
     for document in documents {
         for finding in rules::check(&document.policy, issuer) {
             let segments = [document.path.clone(), finding.path].concat();
@@ -259,11 +269,15 @@ fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String
                 rule: finding.rule,
                 file: file.to_owned(),
                 path: pointer(&segments),
-                line: line_of(&text, &segments),
+                line: 1,
                 role: document.role.clone(),
                 message: finding.message,
             });
+            paths.push(segments);
         }
+    }
+    for (f, line) in found.iter_mut().zip(lines::lines(&text, is_yaml, &paths)) {
+        f.line = line;
     }
     Ok(found)
 }
@@ -276,29 +290,18 @@ fn pointer(segments: &[String]) -> String {
         .collect()
 }
 
-/// The line (from 1) of the last key of `segments` in the file's text, found key by key: quoted,
-/// escaped inside a string that holds JSON (Terraform's), or bare before a colon (YAML). Line 1
-/// when not found.
-fn line_of(text: &str, segments: &[String]) -> usize {
-    let mut at = 0;
-    for segment in segments {
-        if segment.parse::<usize>().is_ok() {
-            continue;
-        }
-        let quoted = serde_json::to_string(segment).expect("JSON");
-        let escaped = serde_json::to_string(&quoted).expect("JSON");
-        let escaped = &escaped[1..escaped.len() - 1];
-        let bare = format!("{segment}:");
-        let next = [quoted.as_str(), escaped, bare.as_str()]
-            .iter()
-            .filter_map(|key| text[at..].find(key).map(|i| at + i + key.len()))
-            .min();
-        match next {
-            Some(next) => at = next,
-            None => break,
-        }
-    }
-    1 + text[..at].matches('\n').count()
+/// `text` with its control characters escaped (`\n`, `\u{1b}`): a file's text cannot break a
+/// finding's lines, nor move the cursor, recolour or retitle a terminal or the runner's log.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn text(findings: &[Located]) -> String {
@@ -307,16 +310,16 @@ fn text(findings: &[Located]) -> String {
         let role = f
             .role
             .as_deref()
-            .map(|r| format!(" (role {r})"))
+            .map(|r| format!(" (role {})", shown(r)))
             .unwrap_or_default();
         text.push_str(&format!(
             "{} {} {}  {}:{}{role}\n  {}\n  why: {}\n  fix: {}\n\n",
             f.rule.severity.name(),
             f.rule.id,
             f.rule.name,
-            f.file,
-            f.path,
-            f.message,
+            shown(&f.file),
+            shown(&f.path),
+            shown(&f.message),
             f.rule.why,
             f.rule.fix
         ));

@@ -808,14 +808,21 @@ fn check_sub(value: &str, pattern: bool) -> Sub {
         .rsplit_once('@')
         .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
     let name_wildcard = wild(name) && !pinned;
+    // A name whose characters besides `*` outnumber any repository's admits none; a longer
+    // subject to test would make the match slow.
+    let shortest = name.chars().filter(|&c| c != '*').count();
     let concrete = name.replace(['*', '?'], "x");
     Sub::Repository {
         owner: owner.to_owned(),
         name_wildcard,
         any_ref: pattern && context == Some("*"),
-        pull_request: Some(format!("repo:{owner}/{concrete}:pull_request")),
+        pull_request: (shortest <= MAX_NAME)
+            .then(|| format!("repo:{owner}/{concrete}:pull_request")),
     }
 }
+
+/// The longest repository name in a subject: GitHub's 100 characters, then `@` and an id.
+const MAX_NAME: usize = 100 + 1 + 20;
 
 /// Whether a pull_request subject that `s` admits is taken away again: by a negated `sub`
 /// condition of the statement, or by a `Deny` statement whose only conditions on GitHub keys are

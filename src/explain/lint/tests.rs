@@ -247,6 +247,49 @@ fn finds_the_line_of_the_key() {
 }
 
 #[test]
+fn each_statement_has_its_own_line_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second statement's finding is on its line, not the first one's.
+    let mut policy = org_wide();
+    let mut second = policy["Statement"][0].clone();
+    second["Condition"]["StringLike"][SUB] = json!("repo:octo-org/octo-repo:pull_request");
+    policy["Statement"].as_array_mut().unwrap().push(second);
+    let file = write(
+        &dir,
+        "two.json",
+        &serde_json::to_string_pretty(&policy).unwrap(),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let findings = lint_file(&file).unwrap();
+    let last = findings.last().unwrap();
+    assert_eq!(
+        last.path,
+        format!("/Statement/1/Condition/StringLike/{SUB}")
+    );
+    assert!(
+        lines[last.line - 1].contains("octo-repo:pull_request"),
+        "{}",
+        last.line
+    );
+    let yaml = "Statement:\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n";
+    let file = write(&dir, "two.yaml", yaml);
+    let found: Vec<usize> = lint_file(&file).unwrap().iter().map(|f| f.line).collect();
+    assert_eq!(found, [3, 2, 2, 6, 5, 5]);
+    // A megabyte of statements, keys escaped so no text search finds them.
+    let statement = r#"{"Effect":"Allow","\u0050rincipal":"*","Action":"sts:*"}"#;
+    let many = vec![statement; 14_000].join(",\n");
+    let file = write(&dir, "many.json", &format!("{{\"Statement\": [\n{many}]}}"));
+    let started = std::time::Instant::now();
+    let findings = lint_file(&file).unwrap();
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(
+        (findings.len(), findings.last().unwrap().line),
+        (42_000, 14_001)
+    );
+}
+
+#[test]
 fn exit_codes_follow_fail_on() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir, "warn.json", &org_wide().to_string());
@@ -279,11 +322,32 @@ fn exit_codes_follow_fail_on() {
     write(&dir, "broken.json", "{\"Statement\": [");
     write(&dir, "list.yaml", "- a\n- b\n");
     write(&dir, "other.json", "{\"a\": 1}");
+    write(
+        &dir,
+        "deep.yaml",
+        &format!("a:\n{}x\n", "- ".repeat(100_000)),
+    );
+    let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..12 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 8].join(", ")
+        ));
+    }
+    write(&dir, "bomb.yaml", &bomb);
     for (file, problem) in [
         ("missing.json", "it does not exist"),
         ("broken.json", "is neither valid JSON (EOF while parsing"),
         ("list.yaml", "nor a YAML mapping"),
         ("other.json", "holds no trust policy"),
+        (
+            "deep.yaml",
+            "nor a YAML mapping (it nests collections more than 128 deep)",
+        ),
+        (
+            "bomb.yaml",
+            "nor a YAML mapping (its aliases copy more than",
+        ),
     ] {
         let path = format!("{{dir}}/{file}");
         let (code, out, err) = lint(&dir, &["--fail-on", "warning", &path, "{dir}/warn.json"]);
@@ -292,6 +356,7 @@ fn exit_codes_follow_fail_on() {
             err.starts_with("error: ") && err.contains(problem),
             "{file}: {err}"
         );
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
         assert!(out.contains("GHA004"), "{file}");
     }
     for (args, problem) in [
@@ -429,6 +494,29 @@ fn text_from_the_policy_cannot_start_workflow_commands() {
     for line in out.split(['\r', '\n']) {
         assert!(!line.trim_start().starts_with("::"), "{out}");
     }
+}
+
+#[test]
+fn control_characters_from_the_file_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = org_wide();
+    let key = "token.actions.githubusercontent.com:x\u{1b}]0;title\u{7}\u{1b}[2J";
+    policy["Statement"][0]["Condition"]["StringEquals"][key] = json!("a");
+    let role =
+        json!({"Role": {"RoleName": "r\u{1b}[31m\nfake", "AssumeRolePolicyDocument": policy}});
+    write(&dir, "role.json", &role.to_string());
+    let (_, out, _) = lint(&dir, &["{dir}/role.json"]);
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    assert!(out.contains("(role r\\u{1b}[31m\\nfake)"), "{out}");
+    assert!(
+        out.contains("condition on token.actions.githubusercontent.com:x\\u{1b}]0;title\\u{7}"),
+        "{out}"
+    );
+    let warnings = warnings(&role["Role"]["AssumeRolePolicyDocument"]);
+    assert!(
+        warnings.iter().all(|w| !w.contains('\u{1b}')),
+        "{warnings:?}"
+    );
 }
 
 #[test]

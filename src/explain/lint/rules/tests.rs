@@ -130,6 +130,21 @@ fn a_whole_repository_admits_pull_requests() {
 }
 
 #[test]
+fn a_long_sub_pattern_is_checked_quickly() {
+    // Matching it against a pull_request subject as long as itself takes quadratic time.
+    let sub = format!("repo:octo-org/*{}?", "x".repeat(200_000));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        ids(&with_sub("StringLike", json!(sub))),
+        ["GHA004", "GHA013"]
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // A name as long as GitHub allows, with its id, is still tested.
+    let sub = format!("repo:o@1/{}@2:pull_request", "*x".repeat(100));
+    assert_eq!(ids(&with_sub("StringLike", json!(sub))), ["GHA005"]);
+}
+
+#[test]
 fn a_deny_or_a_negated_condition_takes_pull_requests_away() {
     let mut policy = with_sub("StringLike", json!("repo:octo-org/octo-repo:*"));
     policy["Statement"].as_array_mut().unwrap().push(json!({
