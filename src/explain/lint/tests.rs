@@ -261,7 +261,7 @@ fn each_statement_has_its_own_line_in_linear_time() {
     );
     let text = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let findings = lint_file(&file).unwrap();
+    let findings = lint_file(&file, None).unwrap();
     let last = findings.last().unwrap();
     assert_eq!(
         last.path,
@@ -274,14 +274,18 @@ fn each_statement_has_its_own_line_in_linear_time() {
     );
     let yaml = "Statement:\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n  - Effect: Allow\n    Principal: '*'\n    Action: sts:*\n";
     let file = write(&dir, "two.yaml", yaml);
-    let found: Vec<usize> = lint_file(&file).unwrap().iter().map(|f| f.line).collect();
+    let found: Vec<usize> = lint_file(&file, None)
+        .unwrap()
+        .iter()
+        .map(|f| f.line)
+        .collect();
     assert_eq!(found, [3, 2, 2, 6, 5, 5]);
     // A megabyte of statements, keys escaped so no text search finds them.
     let statement = r#"{"Effect":"Allow","\u0050rincipal":"*","Action":"sts:*"}"#;
     let many = vec![statement; 14_000].join(",\n");
     let file = write(&dir, "many.json", &format!("{{\"Statement\": [\n{many}]}}"));
     let started = std::time::Instant::now();
-    let findings = lint_file(&file).unwrap();
+    let findings = lint_file(&file, None).unwrap();
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     assert_eq!(
         (findings.len(), findings.last().unwrap().line),
@@ -512,7 +516,7 @@ fn control_characters_from_the_file_are_shown_escaped() {
         out.contains("condition on token.actions.githubusercontent.com:x\\u{1b}]0;title\\u{7}"),
         "{out}"
     );
-    let warnings = warnings(&role["Role"]["AssumeRolePolicyDocument"]);
+    let warnings = warnings(&role["Role"]["AssumeRolePolicyDocument"], None);
     assert!(
         warnings.iter().all(|w| !w.contains('\u{1b}')),
         "{warnings:?}"
