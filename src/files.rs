@@ -1,7 +1,8 @@
 //! Reading a file that must be a regular file reached without symbolic links: neither the file
 //! nor its directory may be a link, what is opened must be what was checked, and a file given as
 //! an input (a web identity token, a trust policy) is read only up to [`Limit::InputFile`], a
-//! bundle of CA certificates only up to [`Limit::CaBundle`].
+//! bundle of CA certificates only up to [`Limit::CaBundle`], a file `lint` reads up to
+//! [`Limit::LintSource`]; and such a file's text, as editors write it ([`text`]).
 
 use std::fmt;
 use std::fs::{self, File};
@@ -15,6 +16,9 @@ pub enum Limit {
     InputFile,
     /// A bundle of CA certificates: Mozilla's whole set is about 200 KB; 16 MiB at most.
     CaBundle,
+    /// A file `lint` reads: a Terraform plan or state of a whole configuration can be tens of
+    /// MB; 64 MiB at most.
+    LintSource,
     /// No limit (the profile files, which the action rewrites whole).
     None,
 }
@@ -24,15 +28,17 @@ impl Limit {
         match self {
             Limit::InputFile => 1024 * 1024,
             Limit::CaBundle => 16 * 1024 * 1024,
+            Limit::LintSource => 64 * 1024 * 1024,
             Limit::None => u64::MAX,
         }
     }
 
     /// The problem of a file over the limit.
-    fn exceeded(self) -> &'static str {
+    pub fn exceeded(self) -> &'static str {
         match self {
             Limit::InputFile => "file is larger than 1 MiB, the limit for an input file",
             Limit::CaBundle => "file is larger than 16 MiB, the limit for a bundle of certificates",
+            Limit::LintSource => "file is larger than 64 MiB, the limit for a file lint reads",
             Limit::None => "file is larger than this system can read",
         }
     }
@@ -147,27 +153,103 @@ pub fn read_regular(
         }
         break (file, opened);
     };
-    let read_error = |source| io_error("read", path, source);
-    let too_large = || refuse(path, limit.exceeded());
-    let bytes = limit.bytes();
-    if opened.len() > bytes {
-        return Err(too_large());
+    if opened.len() > limit.bytes() {
+        return Err(refuse(path, limit.exceeded()));
     }
     // A file that grows while it is read is cut at the limit, and refused.
-    let mut content = Vec::new();
-    file.take(bytes.saturating_add(1))
-        .read_to_end(&mut content)
-        .map_err(read_error)?;
-    if content.len() as u64 > bytes {
-        return Err(too_large());
+    match read_to_limit(file, limit) {
+        Ok(content) => Ok(Some(content)),
+        Err(Unread::TooLarge) => Err(refuse(path, limit.exceeded())),
+        Err(Unread::Io(source)) => Err(io_error("read", path, source)),
     }
-    Ok(Some(content))
+}
+
+/// Why [`read_to_limit`] read nothing.
+#[derive(Debug)]
+pub enum Unread {
+    /// More than the limit: the limit's problem says so.
+    TooLarge,
+    Io(io::Error),
+}
+
+/// Reads `reader` (a file, standard input) to its end, refusing more than `limit` bytes
+/// without reading further.
+pub fn read_to_limit(reader: impl Read, limit: Limit) -> Result<Vec<u8>, Unread> {
+    let bytes = limit.bytes();
+    let mut content = Vec::new();
+    reader
+        .take(bytes.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(Unread::Io)?;
+    if content.len() as u64 > bytes {
+        return Err(Unread::TooLarge);
+    }
+    Ok(content)
+}
+
+/// A file's text: UTF-8, after a byte order mark if it has one, or UTF-16 after its byte order
+/// mark (what Windows PowerShell 5.1's `>` writes). `None` when it is neither.
+pub fn text(bytes: Vec<u8>) -> Option<String> {
+    let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
+        let (pairs, rest) = bytes.as_chunks::<2>();
+        if !rest.is_empty() {
+            return None;
+        }
+        String::from_utf16(&pairs.iter().map(|pair| unit(*pair)).collect::<Vec<_>>()).ok()
+    };
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).ok().map(str::to_owned),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes).ok(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn text_as_editors_write_it() {
+        let utf16 = |bom: [u8; 2], unit: fn(u16) -> [u8; 2]| {
+            let mut bytes = bom.to_vec();
+            bytes.extend("{\"é\": \"😀\"}".encode_utf16().flat_map(unit));
+            bytes
+        };
+        let expected = "{\"é\": \"😀\"}";
+        for bytes in [
+            expected.as_bytes().to_vec(),
+            [&[0xEF, 0xBB, 0xBF][..], expected.as_bytes()].concat(),
+            utf16([0xFF, 0xFE], u16::to_le_bytes),
+            utf16([0xFE, 0xFF], u16::to_be_bytes),
+        ] {
+            assert_eq!(text(bytes).as_deref(), Some(expected));
+        }
+        for bad in [
+            vec![0xFF, 0xFE, b'{'],
+            vec![0xFF, 0xFE, 0x00, 0xD8],
+            vec![b'{', 0xFF],
+            vec![0xEF, 0xBB, 0xBF, 0xC0],
+        ] {
+            assert_eq!(text(bad.clone()), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_stream_is_read_up_to_its_limit() {
+        let limit = Limit::InputFile.bytes() as usize;
+        assert_eq!(
+            read_to_limit(&vec![b'x'; limit][..], Limit::InputFile)
+                .unwrap()
+                .len(),
+            limit
+        );
+        assert!(matches!(
+            read_to_limit(io::repeat(b'x'), Limit::InputFile),
+            Err(Unread::TooLarge)
+        ));
+    }
 
     #[cfg(unix)]
     #[test]

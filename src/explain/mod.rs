@@ -111,9 +111,8 @@ impl TrustPolicy {
 fn read_text(what: &str, path: &Path) -> Result<String, String> {
     let shown = path.display();
     match files::read_regular(path, false, Limit::InputFile) {
-        Ok(Some(bytes)) => {
-            String::from_utf8(bytes).map_err(|_| format!("{what} {shown} is not UTF-8 text"))
-        }
+        Ok(Some(bytes)) => files::text(bytes)
+            .ok_or_else(|| format!("{what} {shown} is not UTF-8 (or UTF-16) text")),
         Ok(None) => Err(format!("cannot read {what} {shown}: it does not exist")),
         Err(e) => Err(format!("cannot read {what} {shown}: {e}")),
     }

@@ -213,3 +213,51 @@ fn sarif_for_code_scanning_and_exit_codes() {
     let help = run(&["--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("aws-oidc-credentials lint "));
 }
+
+/// `-` reads standard input, as in `aws iam get-role --role-name deploy | … lint -`: the role's
+/// name and its findings as from a file; `-` twice is a usage error.
+#[test]
+fn reads_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let role = r#"{"Role": {"RoleName": "deploy", "AssumeRolePolicyDocument": {
+      "Version": "2012-10-17",
+      "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}
+      }]}}}"#;
+    let mut child = Command::new(support::binary())
+        .args(["lint", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(role.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["GHA003", "GHA007"]);
+    assert_eq!(list[0]["file"], "-");
+    assert_eq!(list[0]["role"], "deploy");
+    assert_eq!(list[0]["line"], 7);
+    let twice = run(&["lint", "-", "-"]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&twice.stderr)
+            .starts_with("error: standard input (-) is given twice")
+    );
+}

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::cli::usage;
 use crate::explain::issuer::Issuer;
-use crate::files::{self, Limit};
+use crate::files::{self, Limit, Unread};
 use crate::runner;
 use rules::{RULES, Rule, Severity};
 
@@ -32,8 +32,9 @@ that trusts a GitHub issuer (sts:AssumeRoleWithWebIdentity for a GitHub OIDC pro
 anyone), each finding with a rule id, a severity, where it is and the fix.
 
 A FILE is a policy document, the output of `aws iam get-role` or `list-roles`, a CloudFormation
-template in JSON or YAML (AWS::IAM::Role), or a Terraform plan or state (`terraform show -json`).
-A file without any statement trusting GitHub is clean.
+template in JSON or YAML (AWS::IAM::Role), or a Terraform plan or state (`terraform show -json`),
+in UTF-8 (or UTF-16 with a byte order mark), at most 64 MiB; `-` is standard input. A file
+without any statement trusting GitHub is clean.
 
 Options:
   --format FORMAT      text (default), json (a list of findings) or sarif (SARIF 2.1.0, for
@@ -66,6 +67,9 @@ fn information_uri_of(server: Option<&str>, repository: Option<&str>) -> Option<
         server.trim_end_matches('/')
     ))
 }
+
+/// The FILE that stands for standard input (`aws iam get-role … | … lint -`).
+const STDIN: &str = "-";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -215,10 +219,15 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
                     return Err("--issuer is given twice".into());
                 }
             }
-            Value(file) => files.push(
-                file.into_string()
-                    .map_err(|f| format!("the file name {f:?} is not UTF-8 text"))?,
-            ),
+            Value(file) => {
+                let file = file
+                    .into_string()
+                    .map_err(|f| format!("the file name {f:?} is not UTF-8 text"))?;
+                if file == STDIN && files.contains(&file) {
+                    return Err("standard input (-) is given twice".into());
+                }
+                files.push(file);
+            }
             other => return Err(other.unexpected().to_string()),
         }
     }
@@ -236,13 +245,22 @@ fn parse(args: &[String]) -> Result<Option<Request>, String> {
 /// The findings in `file` (for tokens of `issuer`, when given); `Err` is why it could not be
 /// read, in one line.
 fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String> {
-    let text = match files::read_regular(Path::new(file), false, Limit::InputFile) {
-        Ok(Some(bytes)) => {
-            String::from_utf8(bytes).map_err(|_| format!("{file} is not UTF-8 text"))?
+    let bytes = if file == STDIN {
+        files::read_to_limit(std::io::stdin().lock(), Limit::LintSource).map_err(|e| match e {
+            Unread::TooLarge => format!(
+                "cannot read standard input: {}",
+                Limit::LintSource.exceeded()
+            ),
+            Unread::Io(e) => format!("cannot read standard input: {e}"),
+        })?
+    } else {
+        match files::read_regular(Path::new(file), false, Limit::LintSource) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Err(format!("cannot read {file}: it does not exist")),
+            Err(e) => return Err(format!("cannot read {file}: {e}")),
         }
-        Ok(None) => return Err(format!("cannot read {file}: it does not exist")),
-        Err(e) => return Err(format!("cannot read {file}: {e}")),
     };
+    let text = files::text(bytes).ok_or_else(|| format!("{file} is not UTF-8 (or UTF-16) text"))?;
     // JSON, or else YAML (a CloudFormation template's other form).
     let (value, is_yaml): (Value, bool) = match serde_json::from_str(&text) {
         Ok(value) => (value, false),

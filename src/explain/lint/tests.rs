@@ -230,6 +230,63 @@ fn reads_terraform_plans_and_states() {
     assert!(found(&empty_state).is_empty());
 }
 
+/// A plan of a whole configuration is tens of MB: read up to 64 MiB; a larger file is refused
+/// before it is read.
+#[test]
+fn reads_large_plans_up_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = json!({"type": "aws_s3_bucket", "change": {"after": {"tags": "x".repeat(4000)}}});
+    let mut changes = vec![other; 3000];
+    changes.push(
+        json!({"address": "aws_iam_role.deploy", "type": "aws_iam_role",
+        "change": {"after": {"assume_role_policy": org_wide().to_string()}}}),
+    );
+    let plan = json!({"format_version": "1.2", "resource_changes": changes}).to_string();
+    assert!(plan.len() > 8 * 1024 * 1024);
+    let plan = write(&dir, "plan.json", &plan);
+    assert_eq!(found(&plan).len(), 3);
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let problem = lint_file(huge.to_str().unwrap(), None).unwrap_err();
+    assert!(
+        problem.ends_with("file is larger than 64 MiB, the limit for a file lint reads"),
+        "{problem}"
+    );
+}
+
+/// What editors on Windows write: a byte order mark before UTF-8, or UTF-16 (Windows
+/// PowerShell 5.1's `>`), lints as the same file in UTF-8.
+#[test]
+fn reads_text_with_a_byte_order_mark_and_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string_pretty(&org_wide()).unwrap();
+    let plain = write(&dir, "plain.json", &text);
+    let expected = found(&plain);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    for (name, bytes) in [
+        (
+            "bom.json",
+            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        ),
+        ("utf16.json", utf16),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(found(path), expected, "{name}");
+        let lines: Vec<usize> = lint_file(path, None)
+            .unwrap()
+            .iter()
+            .map(|f| f.line)
+            .collect();
+        assert!(lines.iter().all(|line| *line > 1), "{name}: {lines:?}");
+    }
+}
+
 #[test]
 fn finds_the_line_of_the_key() {
     let dir = tempfile::tempdir().unwrap();
