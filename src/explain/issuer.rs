@@ -98,8 +98,19 @@ impl Issuer {
         format!("arn:aws:iam::{account}:oidc-provider/{}", self.provider())
     }
 
-    /// The AWS CLI command that creates the provider, trusting tokens for `audience`.
+    /// The AWS CLI command that creates the provider, trusting tokens for `audience`: a POSIX
+    /// shell's words, the audience quoted unless it is plain (it comes from a policy or a token,
+    /// and a user may paste the command).
     pub fn create_provider_command(&self, audience: &str) -> String {
+        let plain = !audience.is_empty()
+            && audience
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._:/@%+=,-".contains(c));
+        let audience = if plain {
+            audience.to_owned()
+        } else {
+            format!("'{}'", audience.replace('\'', "'\\''"))
+        };
         format!(
             "aws iam create-open-id-connect-provider --url {} --client-id-list {audience}",
             self.0
@@ -161,6 +172,23 @@ mod tests {
                      --client-id-list sts.amazonaws.com"
                 )
             );
+        }
+    }
+
+    #[test]
+    fn the_command_quotes_an_audience_that_is_not_plain() {
+        let issuer = Issuer::github();
+        let command = |audience| issuer.create_provider_command(audience);
+        let prefix =
+            format!("aws iam create-open-id-connect-provider --url {GITHUB} --client-id-list ");
+        for (audience, word) in [
+            ("sts.amazonaws.com", "sts.amazonaws.com"),
+            ("api://AzureADTokenExchange", "api://AzureADTokenExchange"),
+            ("x; rm -rf ~", "'x; rm -rf ~'"),
+            ("it's $(id)", "'it'\\''s $(id)'"),
+            ("", "''"),
+        ] {
+            assert_eq!(command(audience), format!("{prefix}{word}"), "{audience:?}");
         }
     }
 
