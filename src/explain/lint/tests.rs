@@ -620,3 +620,185 @@ Resources:
     assert_eq!(findings[0].line, 23);
     assert_eq!(findings[0].role.as_deref(), Some("Role"));
 }
+
+#[test]
+fn finds_the_line_in_the_statement_of_the_finding() {
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Federated": ARN},
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringEquals": {AUD: "sts.amazonaws.com"},
+                           "StringLike": {SUB: "repo:octo-org/app:ref:refs/heads/main"}}},
+            {"Effect": "Allow", "Principal": {"Federated": ARN},
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringLike": {SUB: "repo:octo-org/*"}}},
+        ]
+    });
+    let json = serde_json::to_string_pretty(&policy).unwrap();
+    let yaml = "\
+Statement:
+  - Effect: Allow
+    Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
+    Action: sts:AssumeRoleWithWebIdentity
+    Condition:
+      StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+      StringLike: {token.actions.githubusercontent.com:sub: 'repo:octo-org/app:ref:refs/heads/main'}
+  # the second statement
+  - Effect: Allow
+    Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
+    Action: sts:AssumeRoleWithWebIdentity
+    Condition:
+      StringLike: {token.actions.githubusercontent.com:sub: 'repo:octo-org/*'}
+";
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, item) in [
+        ("trust.json", json.as_str(), "{"),
+        ("trust.yaml", yaml, "- Effect: Allow"),
+    ] {
+        let file = write(&dir, name, text);
+        let findings = lint_file(&file, None).unwrap();
+        let line = |id: &str| findings.iter().find(|f| f.rule.id == id).unwrap().line;
+        let text_at = |line: usize| text.lines().nth(line - 1).unwrap().trim();
+        // GHA004 and GHA007 are the second statement's: its sub, and the statement itself.
+        assert!(
+            text_at(line("GHA004")).contains("repo:octo-org/*"),
+            "{name}"
+        );
+        assert_eq!(text_at(line("GHA007")), item, "{name}");
+        assert!(line("GHA007") > line("GHA013"), "{name}");
+    }
+}
+
+/// The rule ids (sorted, repeated as found) that `lint` reports on each published trust policy of
+/// tests/fixtures/trust-corpus/ (SOURCES.md there says where each comes from).
+const CORPUS: &[(&str, &[&str])] = &[
+    (
+        "01-aws-actions-readme-cfn.yaml",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
+    (
+        "02-aws-actions-federation-role-no-aud-cfn.yaml",
+        &["GHA007", "GHA013"],
+    ),
+    ("03-dceoy-sub-list-parameter-cfn.yaml", &[]),
+    (
+        "04-power-tuning-provider-in-template-cfn.yaml",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
+    (
+        "05-terraform-aws-modules-for-all-values-iss-aud.json",
+        &["GHA005", "GHA006", "GHA010", "GHA010", "GHA012", "GHA013"],
+    ),
+    (
+        "06-unfunco-two-repos-any-ref-no-aud.json",
+        &["GHA005", "GHA005", "GHA006", "GHA006", "GHA007", "GHA013"],
+    ),
+    ("07-philips-labs-main-deny-pull-request.json", &["GHA013"]),
+    (
+        "08-philips-labs-all-environments-deny-pull-request.json",
+        &["GHA006", "GHA013"],
+    ),
+    (
+        "09-jjno91-repository-owner-only.json",
+        &["GHA002", "GHA012"],
+    ),
+    (
+        "10-dvdmelamed-repo-star-template.json",
+        &["GHA003", "GHA007"],
+    ),
+    ("11-redja-s-empty-repo-sub-template.json", &[]),
+    (
+        "12-busytoddler-misspelt-aud-key-no-sub.json",
+        &["GHA002", "GHA007"],
+    ),
+    (
+        "13-lambda-bot-any-ref-no-aud.json",
+        &["GHA005", "GHA006", "GHA007", "GHA013"],
+    ),
+    (
+        "14-eks-mlops-environment-then-pull-request.json",
+        &["GHA013"],
+    ),
+    ("15-shared-infra-string-equals-list.json", &["GHA013"]),
+    ("16-rsschool-main-branch-no-aud.json", &["GHA007", "GHA013"]),
+    (
+        "17-nsbno-org-wide-environment-no-aud.json",
+        &["GHA004", "GHA007", "GHA013"],
+    ),
+    ("18-glueops-immutable-sub-and-ids.json", &["GHA012"]),
+    ("19-stroeer-misspelt-ref-no-aud.json", &["GHA007", "GHA013"]),
+    (
+        "20-moj-modernisation-two-repos-any-ref.json",
+        &["GHA005", "GHA005", "GHA006", "GHA006", "GHA013"],
+    ),
+    (
+        "21-github-docs-any-ref.json",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
+    ("22-github-docs-ghes-branch.json", &["GHA013"]),
+    ("23-github-docs-environment.json", &["GHA013"]),
+    (
+        "24-aripalo-cdk-for-any-value-tags.json",
+        &["GHA010", "GHA013"],
+    ),
+    (
+        "25-pahud-cdk-custom-provider-three-repos.json",
+        &[
+            "GHA005", "GHA005", "GHA005", "GHA006", "GHA006", "GHA006", "GHA013",
+        ],
+    ),
+    ("26-blimmer-cdk-any-branch.json", &["GHA013"]),
+    (
+        "27-douglasnaphas-cdk-stringlike-literal-ref.json",
+        &["GHA013"],
+    ),
+    (
+        "28-vela-services-token-not-github.json",
+        &["GHA005", "GHA006", "GHA012", "GHA012", "GHA013"],
+    ),
+    ("29-armakuni-string-equals-branch.json", &["GHA013"]),
+    ("30-ml-inference-opaque-sub-template.json", &[]),
+    (
+        "31-adhocteam-string-equals-star-no-aud.json",
+        &["GHA007", "GHA013"],
+    ),
+    (
+        "32-adhocteam-for-any-value-string-equals.json",
+        &["GHA007", "GHA010", "GHA013"],
+    ),
+    (
+        "33-order-tracking-dev-environment-and-branches.json",
+        &["GHA013"],
+    ),
+    ("34-order-tracking-prod-tags.json", &["GHA013"]),
+    (
+        "35-workshop-template-principal-any-ref.json",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
+    ("36-macpro-quoted-keys-sub-parameter-cfn.yaml", &[]),
+    (
+        "37-philips-labs-account-root-and-web-identity.json",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
+];
+
+#[test]
+fn published_trust_policies_keep_their_findings() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trust-corpus");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "SOURCES.md")
+        .collect();
+    files.sort();
+    let listed: Vec<&str> = CORPUS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(files, listed);
+    for (name, expected) in CORPUS {
+        let findings = lint_file(dir.join(name).to_str().unwrap(), None)
+            .unwrap_or_else(|problem| panic!("{name} is not read: {problem}"));
+        let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+        ids.sort();
+        assert_eq!(&ids, expected, "{name}");
+    }
+}
