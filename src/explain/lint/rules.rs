@@ -110,9 +110,10 @@ pub const RULES: &[Rule] = &[
         id: "GHA006",
         name: "sub-any-ref",
         severity: Severity::Note,
-        summary: "A sub pattern admits every run of a repository",
+        summary: "A sub pattern admits every run, or every branch, of a repository",
         why: "\"repo:OWNER/REPO:*\" admits every branch, tag, environment and pull request of the \
-              repository: anyone who can push a branch can run a workflow with the role.",
+              repository, \"repo:OWNER/REPO:ref:refs/heads/*\" every branch: anyone who can push a \
+              branch can run a workflow with the role.",
         fix: "Name the branches or environments: \"repo:OWNER/REPO:ref:refs/heads/main\", \
               \"repo:OWNER/REPO:environment:prod\" (whose protection rules then apply).",
     },
@@ -194,13 +195,13 @@ pub const RULES: &[Rule] = &[
         id: "GHA014",
         name: "other-provider-key",
         severity: Severity::Warning,
-        summary: "A condition key names another GitHub provider than the statement trusts",
+        summary: "A condition key names another provider than the statement trusts",
         why: "IAM names a token's condition keys after the provider that issued it, so a statement \
               trusting token.actions.SUBDOMAIN.ghe.com never sees \
               token.actions.githubusercontent.com:sub (a common slip when moving to data residency \
-              or an enterprise's issuer): a positive condition on it never holds (the role admits \
-              nobody), and a negated one, …IfExists or ForAllValues: always holds (it restricts \
-              nothing).",
+              or an enterprise's issuer), nor a misspelt provider's key: a positive condition on it \
+              never holds (the role admits nobody), and a negated one, …IfExists or ForAllValues: \
+              always holds (it restricts nothing).",
         fix: "Name the keys after the provider in Principal.Federated: \"<provider>:sub\", \
               \"<provider>:aud\" (`aws-oidc-credentials policy --issuer URL` writes them).",
     },
@@ -263,8 +264,10 @@ struct Condition {
     operator: String,
     parsed: Option<Operator>,
     key: String,
-    /// The key's provider ([`normal`]) and its claim, lower case, when the provider is GitHub's.
+    /// The key's provider ([`normal`]), when its prefix names one (has a `.`: not a global key
+    /// such as `aws:SourceIp`), GitHub's or another's.
     provider: Option<String>,
+    /// The claim, lower case, when the provider is GitHub's.
     claim: Option<String>,
     values: Vec<String>,
 }
@@ -325,6 +328,8 @@ struct Statement {
     unknown: bool,
     /// The GitHub providers it names ([`normal`]), each with the account of its ARN.
     providers: Vec<(String, Option<String>)>,
+    /// Every provider it names, GitHub's or not ([`normal`]).
+    trusted: Vec<String>,
     conditions: Vec<Condition>,
 }
 
@@ -352,7 +357,23 @@ impl Statement {
 
     /// Whether it may trust `provider`'s tokens: it names it, anyone, or an unknown principal.
     fn may_trust(&self, provider: &str) -> bool {
-        self.wildcard.is_some() || self.unknown || self.providers.iter().any(|(p, _)| p == provider)
+        self.wildcard.is_some() || self.unknown || self.trusted.iter().any(|p| p == provider)
+    }
+
+    /// Whether `c` never holds for a token this statement accepts: a positive comparison (not
+    /// `…IfExists`, not `ForAllValues:`, which hold without the key) on a key such a token never
+    /// carries, a claim IAM does not evaluate or another provider's key.
+    fn never_holds(&self, c: &Condition) -> bool {
+        let absent = c
+            .claim
+            .as_deref()
+            .is_some_and(|claim| !EVALUATED_CLAIMS.contains(&claim))
+            || c.provider.as_deref().is_some_and(|p| !self.may_trust(p));
+        absent
+            && c.string()
+                .is_some_and(|(quantifier, _, negated, if_exists)| {
+                    !negated && !if_exists && quantifier != Quantifier::AllValues
+                })
     }
 }
 
@@ -456,6 +477,7 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
     }
     let mut wildcard = None;
     let mut providers = Vec::new();
+    let mut trusted = Vec::new();
     let mut unknown = false;
     match s.get("Principal") {
         Some(Value::String(star)) if star == "*" => wildcard = Some(vec!["Principal".into()]),
@@ -466,12 +488,19 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
                         wildcard = Some(vec!["Principal".into(), kind.clone()]);
                     } else if kind == "Federated" {
                         match provider_of(&id) {
-                            Some(name) if is_github_provider(name) => {
-                                providers.push((normal(name), account_of(&id).map(str::to_owned)))
+                            Some(name) => {
+                                if is_github_provider(name) {
+                                    let account = account_of(&id).map(str::to_owned);
+                                    providers.push((normal(name), account));
+                                }
+                                trusted.push(normal(name));
                             }
-                            Some(_) => {}
+                            // A provider named by its host (accounts.google.com).
+                            None if !id.starts_with("arn:") && id.contains('.') => {
+                                trusted.push(normal(&id));
+                            }
                             // A template's parameter or unresolved reference.
-                            None => unknown |= !id.starts_with("arn:") && !id.contains('.'),
+                            None => unknown |= !id.starts_with("arn:"),
                         }
                     }
                 }
@@ -484,13 +513,13 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
         for (operator, keys) in operators {
             let Value::Object(keys) = keys else { continue };
             for (key, values) in keys {
-                let github_key =
-                    split_key(key).filter(|(provider, _)| is_github_provider(provider));
+                let split = split_key(key).filter(|(provider, _)| provider.contains('.'));
+                let github_key = split.filter(|(provider, _)| is_github_provider(provider));
                 conditions.push(Condition {
                     operator: operator.clone(),
                     parsed: Operator::parse(operator),
                     key: key.clone(),
-                    provider: github_key.map(|(provider, _)| normal(provider)),
+                    provider: split.map(|(provider, _)| normal(provider)),
                     claim: github_key.map(|(_, claim)| claim.to_ascii_lowercase()),
                     values: policy::values(values, "").unwrap_or_default(),
                 });
@@ -516,6 +545,7 @@ fn read_statement(index: usize, path: Vec<String>, s: &Map<String, Value>) -> Op
         allow,
         unknown,
         providers,
+        trusted,
         conditions,
     })
 }
@@ -576,9 +606,13 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
         );
     }
 
+    // A condition that never holds: the statement admits no token, whatever else it lacks
+    // (GHA012 or GHA014 says which).
+    let admits_nobody = s.conditions.iter().any(|c| s.never_holds(c));
+
     // sub: who gets in.
     let subs: Vec<&Condition> = s.on("sub").filter(|c| c.positive()).collect();
-    if subs.is_empty() {
+    if subs.is_empty() && !admits_nobody {
         let others: Vec<&str> = s
             .conditions
             .iter()
@@ -599,7 +633,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
     let ids_checked = s
         .conditions
         .iter()
-        .any(|c| c.positive() && (c.on("repository_id") || c.on("repository_owner_id")));
+        .any(|c| c.positive() && c.on("repository_id"));
     for c in &subs {
         let path = s.condition_path(c);
         let mut mutable = Vec::new();
@@ -614,6 +648,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
                     owner,
                     name_wildcard,
                     any_ref,
+                    any_branch,
                     pull_request,
                 } => {
                     if name_wildcard {
@@ -631,6 +666,15 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
                             path.clone(),
                             format!(
                                 "{title}: the sub pattern {value:?} admits every run of the repository"
+                            ),
+                        );
+                    } else if any_branch {
+                        add(
+                            "GHA006",
+                            path.clone(),
+                            format!(
+                                "{title}: the sub pattern {value:?} admits every branch of the \
+                                 repository"
                             ),
                         );
                     }
@@ -676,7 +720,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
 
     // aud: which tokens.
     let auds: Vec<&Condition> = s.on("aud").filter(|c| c.positive()).collect();
-    if auds.is_empty() {
+    if auds.is_empty() && !admits_nobody {
         add(
             "GHA007",
             s.path.clone(),
@@ -699,24 +743,29 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
 
     // Operators and keys.
     for c in &s.conditions {
-        let Some(claim) = c.claim.as_deref() else {
-            continue;
-        };
         let path = s.condition_path(c);
+        let never = if s.never_holds(c) {
+            ": it never holds, so the statement admits no token"
+        } else {
+            ""
+        };
         if let Some(provider) = c.provider.as_deref().filter(|p| !s.may_trust(p)) {
-            let trusted: Vec<&str> = s.providers.iter().map(|(p, _)| p.as_str()).collect();
             add(
                 "GHA014",
                 path.clone(),
                 format!(
-                    "{title} trusts {} but its condition {} {} is on {provider}'s key, which \
-                     its tokens never carry",
-                    trusted.join(", "),
+                    "{title} trusts {} but its condition {} {} is on a key of {provider}, which \
+                     its tokens never carry{never}",
+                    s.trusted.join(", "),
                     c.operator,
                     c.key
                 ),
             );
+            continue;
         }
+        let Some(claim) = c.claim.as_deref() else {
+            continue;
+        };
         if let Some((quantifier, _, negated, if_exists)) = c.string() {
             // Claims every GitHub token has, with one value.
             let single = ["sub", "aud", "iss"].contains(&claim);
@@ -749,7 +798,7 @@ fn check_statement(s: &Statement, denies: &[&Statement], findings: &mut Vec<Find
             add(
                 "GHA012",
                 path,
-                format!("{title} has a condition on {}{known}", c.key),
+                format!("{title} has a condition on {}{known}{never}", c.key),
             );
         }
     }
@@ -767,6 +816,8 @@ enum Sub {
         name_wildcard: bool,
         /// Everything after the repository is `*`.
         any_ref: bool,
+        /// What follows the repository admits every branch (`ref:refs/heads/*`, `ref:*`).
+        any_branch: bool,
         /// A pull_request subject of a repository it names, to test it with.
         pull_request: Option<String>,
     },
@@ -816,6 +867,8 @@ fn check_sub(value: &str, pattern: bool) -> Sub {
         owner: owner.to_owned(),
         name_wildcard,
         any_ref: pattern && context == Some("*"),
+        any_branch: pattern
+            && context.is_some_and(|c| policy::like(c, "ref:refs/heads/zz-any-new-branch")),
         pull_request: (shortest <= MAX_NAME)
             .then(|| format!("repo:{owner}/{concrete}:pull_request")),
     }

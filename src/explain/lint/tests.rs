@@ -699,19 +699,13 @@ const CORPUS: &[(&str, &[&str])] = &[
         "08-philips-labs-all-environments-deny-pull-request.json",
         &["GHA006", "GHA013"],
     ),
-    (
-        "09-jjno91-repository-owner-only.json",
-        &["GHA002", "GHA012"],
-    ),
+    ("09-jjno91-repository-owner-only.json", &["GHA012"]),
     (
         "10-dvdmelamed-repo-star-template.json",
         &["GHA003", "GHA007"],
     ),
     ("11-redja-s-empty-repo-sub-template.json", &[]),
-    (
-        "12-busytoddler-misspelt-aud-key-no-sub.json",
-        &["GHA002", "GHA007"],
-    ),
+    ("12-busytoddler-misspelt-aud-key-no-sub.json", &["GHA014"]),
     (
         "13-lambda-bot-any-ref-no-aud.json",
         &["GHA005", "GHA006", "GHA007", "GHA013"],
@@ -748,7 +742,7 @@ const CORPUS: &[(&str, &[&str])] = &[
             "GHA005", "GHA005", "GHA005", "GHA006", "GHA006", "GHA006", "GHA013",
         ],
     ),
-    ("26-blimmer-cdk-any-branch.json", &["GHA013"]),
+    ("26-blimmer-cdk-any-branch.json", &["GHA006", "GHA013"]),
     (
         "27-douglasnaphas-cdk-stringlike-literal-ref.json",
         &["GHA013"],

@@ -300,8 +300,11 @@ fn set_operators() {
     }));
     let findings = check(&event);
     assert_eq!(ids(&event), ["GHA012"]);
+    // Positive: the statement admits no token, and says so.
     assert!(
-        findings[0].message.ends_with(":event_name"),
+        findings[0]
+            .message
+            .ends_with(":event_name: it never holds, so the statement admits no token"),
         "{}",
         findings[0].message
     );
@@ -313,11 +316,9 @@ fn set_operators() {
         },
     }));
     let findings = check(&typo);
-    assert!(
-        findings[0]
-            .message
-            .ends_with("(no GitHub token has such a claim)")
-    );
+    assert!(findings[0].message.ends_with(
+        "(no GitHub token has such a claim): it never holds, so the statement admits no token"
+    ));
 }
 
 #[test]
@@ -607,4 +608,82 @@ fn the_missing_key_is_named_after_the_trusted_provider() {
             .iter()
             .any(|m| m.ends_with(&format!("no condition on {ghe}:aud")))
     );
+}
+
+/// A positive condition on a key no accepted token carries never holds: the statement admits
+/// nobody, so it lacks no sub or aud (GHA002, GHA007); the finding on the key says so. A
+/// condition that holds without the key (…IfExists, ForAllValues:, negated) restricts nothing.
+#[test]
+fn a_statement_that_admits_nobody_lacks_nothing() {
+    let misspelt = trust(json!({
+        "StringEquals": {"token.actions.githubuser.content.com:aud": "sts.amazonaws.com"},
+    }));
+    let findings = check(&misspelt);
+    assert_eq!(ids(&misspelt), ["GHA014"]);
+    assert!(
+        findings[0]
+            .message
+            .ends_with("so the statement admits no token")
+    );
+    let owner = trust(json!({"StringEquals": {
+        AUD: "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:repository_owner": "octo-org",
+    }}));
+    assert_eq!(ids(&owner), ["GHA012"]);
+    for operator in [
+        "StringEqualsIfExists",
+        "ForAllValues:StringEquals",
+        "StringNotEquals",
+    ] {
+        let holds = trust(json!({
+            "StringEquals": {AUD: "sts.amazonaws.com"},
+            operator: {"token.actions.githubusercontent.com:repository_owner": "octo-org"},
+        }));
+        let found = ids(&holds);
+        assert!(found.contains(&"GHA002"), "{operator}: {found:?}");
+        assert!(
+            check(&holds)
+                .iter()
+                .all(|f| !f.message.contains("admits no token"))
+        );
+    }
+    // A key of a provider the statement names, GitHub's or not, is no other provider's.
+    let mut google = trust(json!({"StringEquals": {
+        AUD: "sts.amazonaws.com",
+        SUB: "repo:o@1/r@2:ref:refs/heads/main",
+        "accounts.google.com:sub": "1234",
+    }}));
+    google["Statement"][0]["Principal"]["Federated"] = json!([ARN, "accounts.google.com"]);
+    assert!(ids(&google).is_empty(), "{:?}", ids(&google));
+}
+
+#[test]
+fn every_branch_is_a_note_a_branch_pattern_is_not() {
+    for (pattern, every_branch) in [
+        ("repo:octo-org/app:ref:refs/heads/*", true),
+        ("repo:octo-org/app:ref:*", true),
+        ("repo:octo-org/app:ref:refs/heads/release/*", false),
+        ("repo:octo-org/app:ref:refs/tags/*", false),
+        ("repo:octo-org/app:environment:*", false),
+    ] {
+        let findings = check(&with_sub("StringLike", json!(pattern)));
+        let branch = findings.iter().any(|f| {
+            f.rule.id == "GHA006" && f.message.ends_with("every branch of the repository")
+        });
+        assert_eq!(branch, every_branch, "{pattern}");
+    }
+}
+
+/// Only repository_id, which IAM evaluates, pins the repository beside a sub with names.
+#[test]
+fn only_an_evaluated_id_pins_the_repository() {
+    let sub = "repo:octo-org/app:ref:refs/heads/main";
+    for (key, mutable) in [("repository_id", false), ("repository_owner_id", true)] {
+        let policy = trust(json!({"StringEquals": {
+            AUD: "sts.amazonaws.com",
+            SUB: sub,
+            format!("token.actions.githubusercontent.com:{key}"): "1296269",
+        }}));
+        assert_eq!(ids(&policy).contains(&"GHA013"), mutable, "{key}");
+    }
 }
