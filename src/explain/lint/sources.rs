@@ -37,7 +37,16 @@ pub fn documents(file: &Value) -> Result<Vec<Document>, String> {
             iam_role(role, vec!["Roles".into(), i.to_string()], &mut found);
         }
     } else if let Some(Value::Object(resources)) = top.get("Resources") {
-        cloudformation(resources, &mut found);
+        let no_parameters = Map::new();
+        let parameters = match top.get("Parameters") {
+            Some(Value::Object(parameters)) => parameters,
+            _ => &no_parameters,
+        };
+        let template = Template {
+            resources,
+            parameters,
+        };
+        cloudformation(&template, &mut found);
     } else if let Some(Value::Array(changes)) = top.get("resource_changes") {
         for (i, change) in changes.iter().enumerate() {
             if change.get("type").and_then(Value::as_str) != Some("aws_iam_role") {
@@ -142,8 +151,55 @@ fn terraform_role(values: &Value, role: Option<&str>, path: &[&str], found: &mut
     }
 }
 
-fn cloudformation(resources: &Map<String, Value>, found: &mut Vec<Document>) {
-    for (name, resource) in resources {
+/// A CloudFormation template's resources and parameters, which its intrinsic functions name.
+struct Template<'a> {
+    resources: &'a Map<String, Value>,
+    parameters: &'a Map<String, Value>,
+}
+
+impl Template<'_> {
+    /// A parameter's `Default` when it is one text: what a stack created without the parameter
+    /// gets (a list parameter's only when it holds one item).
+    fn default_of(&self, name: &str) -> Option<&str> {
+        let parameter = self.parameters.get(name)?;
+        let default = parameter.get("Default")?.as_str()?;
+        let list = parameter
+            .get("Type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t == "CommaDelimitedList" || t.starts_with("List<"));
+        (!list || !default.contains(',')).then_some(default)
+    }
+
+    /// `Fn::Sub`'s text with each `${Name}` of a parameter with a default, or of `variables`
+    /// (its second argument), replaced; `${AWS::…}`, `${!Literal}` and the rest stay.
+    fn substitute(&self, template: &str, variables: Option<&Map<String, Value>>) -> String {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                rest = &rest[start..];
+                break;
+            };
+            let name = &after[..end];
+            let value = match variables.and_then(|v| v.get(name)) {
+                Some(value) => Some(text(value, self)),
+                None => self.default_of(name).map(str::to_owned),
+            };
+            match value {
+                Some(value) => out.push_str(&value),
+                None => out.push_str(&rest[start..start + 3 + end]),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn cloudformation(template: &Template, found: &mut Vec<Document>) {
+    for (name, resource) in template.resources {
         if resource.get("Type").and_then(Value::as_str) != Some("AWS::IAM::Role") {
             continue;
         }
@@ -153,7 +209,7 @@ fn cloudformation(resources: &Map<String, Value>, found: &mut Vec<Document>) {
         let Some(mut policy) = policy_value(document) else {
             continue;
         };
-        resolve_intrinsics(&mut policy, resources);
+        resolve_intrinsics(&mut policy, template);
         found.push(Document {
             path: vec![
                 "Resources".into(),
@@ -168,10 +224,11 @@ fn cloudformation(resources: &Map<String, Value>, found: &mut Vec<Document>) {
 }
 
 /// Replaces the intrinsic functions in each statement's `Principal.Federated` and condition
-/// values by the text they stand for, so far as the template says: `Fn::Sub`'s string,
-/// `Fn::Join`'s parts, a `Ref` or `Fn::GetAtt` of the template's `AWS::IAM::OIDCProvider` by its
-/// ARN; what stays unknown (a parameter, an import, `Fn::If`) becomes `${…}` text.
-fn resolve_intrinsics(policy: &mut Value, resources: &Map<String, Value>) {
+/// values by the text they stand for, so far as the template says: `Fn::Sub`'s string (with its
+/// variables, and the parameters' defaults), `Fn::Join`'s parts, a `Ref` of a parameter by its
+/// default, a `Ref` or `Fn::GetAtt` of the template's `AWS::IAM::OIDCProvider` by its ARN; what
+/// stays unknown (a parameter without a default, an import, `Fn::If`) becomes `${…}` text.
+fn resolve_intrinsics(policy: &mut Value, template: &Template) {
     let statements: Vec<&mut Value> = match policy.get_mut("Statement") {
         Some(Value::Array(list)) => list.iter_mut().collect(),
         Some(single @ Value::Object(_)) => vec![single],
@@ -181,9 +238,9 @@ fn resolve_intrinsics(policy: &mut Value, resources: &Map<String, Value>) {
         *value = match value.take() {
             Value::Array(items) => items
                 .iter()
-                .map(|item| Value::String(text(item, resources)))
+                .map(|item| Value::String(text(item, template)))
                 .collect(),
-            other => Value::String(text(&other, resources)),
+            other => Value::String(text(&other, template)),
         };
     };
     for statement in statements {
@@ -201,7 +258,7 @@ fn resolve_intrinsics(policy: &mut Value, resources: &Map<String, Value>) {
 }
 
 /// The text a CloudFormation value stands for.
-fn text(value: &Value, resources: &Map<String, Value>) -> String {
+fn text(value: &Value, template: &Template) -> String {
     let Value::Object(function) = value else {
         return value
             .as_str()
@@ -211,28 +268,31 @@ fn text(value: &Value, resources: &Map<String, Value>) -> String {
         return "${?}".into();
     };
     match (name.as_str(), argument) {
-        ("Fn::Sub", Value::String(template)) => template.clone(),
-        ("Fn::Sub", Value::Array(args)) => args
-            .first()
-            .and_then(Value::as_str)
-            .unwrap_or("${?}")
-            .to_owned(),
+        ("Fn::Sub", Value::String(string)) => template.substitute(string, None),
+        ("Fn::Sub", Value::Array(args)) => match args.first().and_then(Value::as_str) {
+            Some(string) => template.substitute(string, args.get(1).and_then(Value::as_object)),
+            None => "${?}".into(),
+        },
         ("Fn::Join", Value::Array(args)) => match (args.first(), args.get(1)) {
             (Some(Value::String(separator)), Some(Value::Array(parts))) => parts
                 .iter()
-                .map(|p| text(p, resources))
+                .map(|p| text(p, template))
                 .collect::<Vec<_>>()
                 .join(separator),
             _ => "${?}".into(),
         },
-        ("Ref", Value::String(id)) => provider_arn(id, resources),
+        ("Ref", Value::String(id)) => match template.default_of(id) {
+            Some(default) => default.to_owned(),
+            None => provider_arn(id, template.resources),
+        },
         ("Fn::GetAtt", Value::Array(args)) => match args.first() {
-            Some(Value::String(id)) => provider_arn(id, resources),
+            Some(Value::String(id)) => provider_arn(id, template.resources),
             _ => "${?}".into(),
         },
-        ("Fn::GetAtt", Value::String(dotted)) => {
-            provider_arn(dotted.split('.').next().unwrap_or_default(), resources)
-        }
+        ("Fn::GetAtt", Value::String(dotted)) => provider_arn(
+            dotted.split('.').next().unwrap_or_default(),
+            template.resources,
+        ),
         _ => format!("${{{name}}}"),
     }
 }

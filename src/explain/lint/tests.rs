@@ -230,6 +230,63 @@ fn reads_terraform_plans_and_states() {
     assert!(found(&empty_state).is_empty());
 }
 
+/// A template's parameters are read as their defaults, what a stack created without them gets
+/// (AWS's own example defaults the repository to `*`); `Fn::Sub`'s variables as their values;
+/// a parameter without a default, a pseudo parameter and `${!Literal}` stay as they are.
+#[test]
+fn reads_cloudformation_parameters_as_their_defaults() {
+    let template = json!({
+        "Parameters": {
+            "Org": {"Type": "String"},
+            "Repo": {"Type": "String", "Default": "*"},
+            "Audience": {"Type": "String", "Default": "sts.amazonaws.com"},
+            "Subjects": {"Type": "CommaDelimitedList", "Default": "repo:a/b:*,repo:c/d:*"},
+        },
+        "Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": {"Fn::Sub":
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com"}},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {AUD: {"Ref": "Audience"}},
+                    "StringLike": {SUB: [
+                        {"Fn::Sub": "repo:${Org}/${Repo}:ref:refs/heads/main"},
+                        {"Fn::Sub": ["repo:${Owner}/${!Literal}:${Rest", {"Owner": {"Ref": "Org"}}]},
+                    ]},
+                    // A list's default of several items is not one text: it stays unknown.
+                    "StringNotLike": {SUB: {"Ref": "Subjects"}},
+                },
+            }]},
+        }}},
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "template.json", &template.to_string());
+    let findings = lint_file(&file, None).unwrap();
+    let messages: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.id, f.message.as_str()))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|(id, m)| *id == "GHA004" && m.contains("\"repo:${Org}/*:ref:refs/heads/main\"")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|(_, m)| m.contains("\"repo:${Org}/${!Literal}:${Rest\"")),
+        "{messages:?}"
+    );
+    assert!(!format!("{findings:?}").contains("repo:a/b"));
+    // The audience's default is compared: no GHA007.
+    assert!(
+        messages.iter().all(|(id, _)| *id != "GHA007"),
+        "{messages:?}"
+    );
+}
+
 /// A plan of a whole configuration is tens of MB: read up to 64 MiB; a larger file is refused
 /// before it is read.
 #[test]
@@ -679,7 +736,7 @@ const CORPUS: &[(&str, &[&str])] = &[
     ),
     (
         "02-aws-actions-federation-role-no-aud-cfn.yaml",
-        &["GHA007", "GHA013"],
+        &["GHA004", "GHA007", "GHA013"],
     ),
     ("03-dceoy-sub-list-parameter-cfn.yaml", &[]),
     (
@@ -770,7 +827,10 @@ const CORPUS: &[(&str, &[&str])] = &[
         "35-workshop-template-principal-any-ref.json",
         &["GHA005", "GHA006", "GHA013"],
     ),
-    ("36-macpro-quoted-keys-sub-parameter-cfn.yaml", &[]),
+    (
+        "36-macpro-quoted-keys-sub-parameter-cfn.yaml",
+        &["GHA005", "GHA006", "GHA013"],
+    ),
     (
         "37-philips-labs-account-root-and-web-identity.json",
         &["GHA005", "GHA006", "GHA013"],
