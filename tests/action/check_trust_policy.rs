@@ -89,6 +89,30 @@ fn a_policy_that_admits_other_repositories_is_a_warning_and_in_the_summary() {
     assert!(result.env["AWS_ACCESS_KEY_ID"] == issued.access_key_id);
 }
 
+/// With debug logging, the signed GetRole shows neither the new credentials (the bench checks
+/// every run for them) nor its signature.
+#[test]
+fn debug_logging_shows_no_credential_or_signature() {
+    let mut bench = Bench::new();
+    bench
+        .sts
+        .role(ROLE)
+        .readable_trust_policy(&trust_policy("repo:octo-org/*"));
+    let endpoint = bench.sts.endpoint();
+    let result = bench.run(|s| {
+        s.with("check-trust-policy", "true")
+            .env("AWS_ENDPOINT_URL_IAM", &endpoint)
+            .env("RUNNER_DEBUG", "1")
+    });
+    result.assert_success();
+    assert!(!result.debug.is_empty());
+    assert_eq!(get_role_calls(&bench).len(), 1);
+    let shown = format!("{}\n{}", result.log(), result.stderr).to_ascii_lowercase();
+    for header in ["signature=", "x-amz-security-token:", "authorization:"] {
+        assert!(!shown.contains(header), "{header} in:\n{shown}");
+    }
+}
+
 #[test]
 fn a_policy_for_this_repository_alone_gives_no_warning() {
     let mut bench = Bench::new();
