@@ -26,7 +26,7 @@ usage: aws-oidc-credentials                 the action's main step (configured b
                                             check a role's trust policy against a token's claims
        aws-oidc-credentials policy --repo OWNER/NAME (--branch NAME | --environment NAME | ...)
                                             write a trust policy admitting those runs alone
-       aws-oidc-credentials lint [--format text|json|sarif] [--fail-on SEVERITY] FILE...
+       aws-oidc-credentials lint [--format text|json|sarif] [--fail-on SEVERITY] [--issuer URL] FILE...
                                             check trust policies for what they let GitHub runs do
        aws-oidc-credentials --help | --version";
 
