@@ -194,11 +194,21 @@ fn json_nodes(text: &str, walk: &mut Walk) {
     }
 }
 
-/// Walks YAML text that parsed: the first document's events.
+/// Walks YAML text that parsed: the first document's events. A line is counted by `\n` as
+/// editors and code scanning count it, not as YAML does (which also breaks at a lone `\r`,
+/// U+0085, U+2028 and U+2029): from the event's character index, each event after the last.
 fn yaml_nodes(text: &str, walk: &mut Walk) {
     let mut parser = Parser::new_from_str(text);
+    let mut chars = text.chars();
+    let (mut at, mut line) = (0, 1);
     while let Ok((event, mark)) = parser.next_token() {
-        let line = mark.line();
+        while at < mark.index() {
+            match chars.next() {
+                Some(c) => line += usize::from(c == '\n'),
+                None => break,
+            }
+            at += 1;
+        }
         match event {
             Event::MappingStart(..) => walk.node(Node::Open(true), line),
             Event::SequenceStart(..) => walk.node(Node::Open(false), line),
@@ -232,5 +242,8 @@ mod tests {
         assert_eq!(lines(json, false, &paths), [2, 4, 3, 6, 1]);
         let yaml = "S:\n  - C:\n      k: 1\n  - C: {k: [true, x]}\nT: |\n  {\"a\": 1}\n";
         assert_eq!(lines(yaml, true, &paths), [3, 4, 4, 5, 1]);
+        // Breaks that YAML counts and editors do not (in a quoted scalar, here) count for nothing.
+        let yaml = "S: [{C: {k: \"a\\rb\rc\u{85}d\u{2028}e\"}},\n {C: {k: 2}}]\n";
+        assert_eq!(lines(yaml, true, &paths[..3]), [1, 2, 2]);
     }
 }

@@ -261,10 +261,16 @@ fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String
         }
     };
     let text = files::text(bytes).ok_or_else(|| format!("{file} is not UTF-8 (or UTF-16) text"))?;
+    lint_text(file, &text, issuer)
+}
+
+/// The findings in `text`, the content of `file` (for tokens of `issuer`, when given); `Err` is
+/// why it is none of the kinds `lint` reads, in one line.
+pub fn lint_text(file: &str, text: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String> {
     // JSON, or else YAML (a CloudFormation template's other form).
-    let (value, is_yaml): (Value, bool) = match serde_json::from_str(&text) {
+    let (value, is_yaml): (Value, bool) = match serde_json::from_str(text) {
         Ok(value) => (value, false),
-        Err(json) => match yaml::parse(&text) {
+        Err(json) => match yaml::parse(text) {
             Ok(value) if value.is_object() => (value, true),
             Ok(_) => {
                 return Err(format!(
@@ -294,7 +300,7 @@ fn lint_file(file: &str, issuer: Option<&Issuer>) -> Result<Vec<Located>, String
             paths.push(segments);
         }
     }
-    for (f, line) in found.iter_mut().zip(lines::lines(&text, is_yaml, &paths)) {
+    for (f, line) in found.iter_mut().zip(lines::lines(text, is_yaml, &paths)) {
         f.line = line;
     }
     Ok(found)
