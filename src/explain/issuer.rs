@@ -32,11 +32,16 @@ pub const EVALUATED_CLAIMS: &[&str] = &[
     "workflow",
 ];
 
+/// A provider's name as IAM compares it: without a trailing `/`, in lower case.
+pub fn normal_provider(name: &str) -> String {
+    name.trim_end_matches('/').to_ascii_lowercase()
+}
+
 /// Whether an OIDC provider's name (an ARN after `oidc-provider/`, or a condition key's prefix)
 /// is a GitHub issuer's: github.com's (maybe an enterprise's path under it), data residency's
 /// `token.actions.SUBDOMAIN.ghe.com`, or a GitHub Enterprise Server's `HOST/_services/token`.
 pub fn is_github_provider(name: &str) -> bool {
-    let name = name.trim_end_matches('/').to_ascii_lowercase();
+    let name = normal_provider(name);
     let (host, path) = name.split_once('/').unwrap_or((&name, ""));
     let dotcom = host == "token.actions.githubusercontent.com" && !path.contains('/');
     let residency = host

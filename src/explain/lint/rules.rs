@@ -12,8 +12,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::explain::issuer::STS_AUDIENCE;
-use crate::explain::issuer::{EVALUATED_CLAIMS, Issuer, is_github_provider};
+use crate::explain::issuer::{
+    EVALUATED_CLAIMS, Issuer, STS_AUDIENCE, is_github_provider, normal_provider as normal,
+};
 use crate::explain::policy::{self, Comparison, Operator, Quantifier};
 
 /// How serious a finding is; the order is `--fail-on`'s.
@@ -252,11 +253,6 @@ fn provider_of(principal: &str) -> Option<&str> {
 /// A condition key's provider and claim: `token.actions.githubusercontent.com:sub`.
 fn split_key(key: &str) -> Option<(&str, &str)> {
     key.rsplit_once(':')
-}
-
-/// A provider's name as IAM compares it: without a trailing `/`, in lower case.
-fn normal(provider: &str) -> String {
-    provider.trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// One key of one condition operator.
